@@ -1,0 +1,185 @@
+/**
+ * bench/ingest: parse + store throughput per log format.
+ *
+ * For each format, simulator lines (native format, background traffic) go
+ * through the real ingest pipeline in batches of BATCH records, several
+ * batches in flight as several senders would have:
+ *
+ *   parse        pipeline (parse, stamp, validate) -> in-process bus -> a consumer that drops them
+ *   parse+store  pipeline -> in-process bus -> store writer -> SQLite (WAL, synchronous=full)
+ *
+ * Each format runs in its own child process so its peak memory (max RSS) is
+ * its own. Figures are printed and written to BENCHMARKS.md. Compare ratios
+ * (store cost over parse cost, formats against each other), not absolute
+ * numbers across machines.
+ *
+ *   npm run bench            (default 20000 events per format)
+ *   npm run bench -- --events 50000 --formats zeek-modbus,cef
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Topics } from '../core/bus/bus.js';
+import { InMemoryBus } from '../core/bus/memory.js';
+import { OrgRegistry } from '../core/orgs.js';
+import { StoreSink } from '../core/store/sink.js';
+import { SqliteStore } from '../core/store/sqlite/sqlite-store.js';
+import { CounterMetrics } from '../core/telemetry.js';
+import { IngestPipeline } from '../collector/pipeline.js';
+import { parsers } from '../collector/parsers/index.js';
+import type { IngestRecord } from '../collector/sources/types.js';
+import { defaultRegistryPath, generateTraffic, streamPreamble } from '../seeds/simulator/simulate.js';
+import { ParserNames, type ParserName } from '../seeds/simulator/parsers.js';
+import { replaceSection } from './report.js';
+
+const BATCH = 500;
+const IN_FLIGHT = 4;
+
+interface FormatResult {
+  format: string;
+  events: number;
+  parsePerSecond: number;
+  storePerSecond: number;
+  peakRssMiB: number;
+  rejected: number;
+}
+
+/** Native lines of one format from the simulator, repeated to `count` (headers once). */
+function linesFor(format: ParserName, count: number): { org: string; preamble: string[]; lines: string[] } {
+  const lines: string[] = [];
+  let org = '';
+  for (const rec of generateTraffic({ scenario: 'none', durationSeconds: 3600, rate: 200, seed: 7 })) {
+    if (rec.parser !== format) continue;
+    org ||= rec.org;
+    if (rec.org === org) lines.push(rec.line);
+    if (lines.length >= count) break;
+  }
+  if (!lines.length) throw new Error(`the simulator wrote no ${format} lines`);
+  const distinct = lines.length;
+  for (let i = 0; lines.length < count; i++) lines.push(lines[i % distinct]);
+  return { org, preamble: streamPreamble(format), lines };
+}
+
+async function runPipeline(format: ParserName, count: number, store: SqliteStore | undefined): Promise<{ seconds: number; rejected: number }> {
+  const { org, preamble, lines } = linesFor(format, count);
+  const registry = OrgRegistry.load(defaultRegistryPath());
+  const metrics = new CounterMetrics();
+  const bus = new InMemoryBus({ capacity: BATCH * IN_FLIGHT * 2 });
+  const sink = store
+    ? await StoreSink.start(bus, store, metrics)
+    : await bus.subscribe(Topics.events, { group: 'drop', maxBatch: 2000 }, async () => {});
+  const letters = store ? undefined : await bus.subscribe(Topics.deadLetters, { group: 'drop' }, async () => {});
+  const pipeline = new IngestPipeline({ parsers, registry, bus, metrics });
+  const receivedAt = new Date();
+  const record = (text: string): IngestRecord => ({ text, receivedAt, orgId: org, parser: format, stream: 'bench', origin: 'bench' });
+
+  await pipeline.emit(preamble.map(record));
+  let rejected = 0;
+  const started = process.hrtime.bigint();
+  let next = 0;
+  const sender = async () => {
+    while (next < lines.length) {
+      const batch = lines.slice(next, next + BATCH);
+      next += BATCH;
+      const result = await pipeline.emit(batch.map(record));
+      rejected += result.rejected.length;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, sender));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await sink.close();
+  await letters?.close();
+  await bus.close();
+  return { seconds, rejected };
+}
+
+/** One format, in this process: parse-only then parse+store; prints a JSON result line. */
+async function child(format: ParserName, count: number): Promise<void> {
+  const parse = await runPipeline(format, count, undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'iisa-bench-'));
+  const store = SqliteStore.open({ path: join(dir, 'iisa.db'), synchronous: 'full' });
+  const stored = await runPipeline(format, count, store);
+  const inStore = await store.countEvents({});
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (inStore !== count - stored.rejected) throw new Error(`${format}: ${inStore} events stored, expected ${count - stored.rejected}`);
+  const result: FormatResult = {
+    format,
+    events: count,
+    parsePerSecond: Math.round(count / parse.seconds),
+    storePerSecond: Math.round(count / stored.seconds),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rejected: stored.rejected,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function runChild(format: string, count: number): Promise<FormatResult> {
+  return new Promise((resolve, reject) => {
+    const proc = fork(fileURLToPath(import.meta.url), ['--child', format, '--events', String(count)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    proc.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench child for ${format} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as FormatResult);
+    });
+  });
+}
+
+function machine(): string {
+  const cpu = cpus();
+  let commit = 'unknown';
+  try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
+  return `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+function report(results: FormatResult[], count: number): string {
+  const base = results.find((r) => r.format === 'iptables') ?? results[0];
+  const rows = results.map((r) => `| ${r.format} | ${r.parsePerSecond.toLocaleString('en-US')} | ${r.storePerSecond.toLocaleString('en-US')} | ${(r.parsePerSecond / r.storePerSecond).toFixed(1)} | ${(r.storePerSecond / base.storePerSecond).toFixed(2)} | ${r.peakRssMiB} |`);
+  return [
+    `Machine: ${machine()}.`,
+    '',
+    `${count.toLocaleString('en-US')} events per format, simulator background lines in native format, batches of ${BATCH} with ${IN_FLIGHT} in flight.`,
+    '"parse" is the whole pipeline (parse, stamp, validate against the event schema, publish on the in-process bus) into a consumer that drops events;',
+    '"parse + store" adds the store writer and SQLite (WAL, synchronous=full, FTS5 index) with the acknowledgement after commit.',
+    `Ratios: "store cost" = parse rate / parse+store rate; "vs ${base.format}" compares parse+store rates between formats.`,
+    '',
+    `| format | parse (events/s) | parse + store (events/s) | store cost | vs ${base.format} | peak RSS (MiB) |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      events: { type: 'string', default: '20000' },
+      formats: { type: 'string' },
+      out: { type: 'string', default: 'BENCHMARKS.md' },
+    },
+  });
+  const count = Number(values.events);
+  if (!Number.isInteger(count) || count < BATCH) throw new Error(`--events must be an integer >= ${BATCH}`);
+  if (values.child) return child(values.child as ParserName, count);
+
+  const formats = values.formats ? values.formats.split(',') : [...ParserNames];
+  for (const f of formats) if (!parsers.get(f) || !(ParserNames as readonly string[]).includes(f)) throw new Error(`unknown format ${f}`);
+  const results: FormatResult[] = [];
+  for (const format of formats) {
+    const r = await runChild(format, count);
+    process.stdout.write(`${format.padEnd(16)} parse ${String(r.parsePerSecond).padStart(8)}/s  parse+store ${String(r.storePerSecond).padStart(8)}/s  peak ${r.peakRssMiB} MiB${r.rejected ? `  (${r.rejected} rejected)` : ''}\n`);
+    results.push(r);
+  }
+  const section = report(results, count);
+  const file = values.out!;
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures written by `npm run bench`; each section is replaced by its benchmark.\n';
+  writeFileSync(file, replaceSection(before, 'Ingest: parse + store per format (bench/ingest)', section));
+  process.stdout.write(`\nwrote ${file}\n`);
+}
+
+await main();

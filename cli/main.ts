@@ -1,0 +1,54 @@
+/**
+ * `iisa` command line. Each command validates its options, does one job and
+ * exits non-zero with a one-line reason on bad input.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../core/config.js';
+import { registerEventsCommand } from './events-command.js';
+import { registerNodeCommand } from './node-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
+import { registerParsersCommand } from './parsers-command.js';
+import { registerDemoCommand } from './demo-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('iisa')
+    .description('Industrial internet security situational awareness: collect, detect, grade, coordinate.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerNodeCommand(program);
+  registerSimulateCommand(program);
+  registerEventsCommand(program);
+  registerParsersCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/** Commander option parser for positive integers. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`iisa: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`iisa: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,89 @@
+/**
+ * A node's configuration file (YAML or JSON), validated once at start-up.
+ * Relative paths are resolved against the directory of the config file.
+ *
+ *   node: { id: demo-js, tier: provincial }
+ *   registry: ../seeds/orgs.yaml
+ *   dataDir: ../data/demo-js
+ *   store: { type: sqlite, synchronous: full, retentionDays: 180 }
+ *   bus: { type: memory, capacity: 10000 }
+ *   ingestTokens: ../seeds/tokens.yaml
+ *   sources:
+ *     - { type: http, listen: { host: '::', port: 8080 } }
+ *     - { type: syslog-udp, listen: { port: 5514 }, org: ent-js-auto-01, parser: iptables }
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, describeIssues, loadConfigFile, deepFreeze } from '../core/config.js';
+import { sourceUnit, sourceTypes } from '../collector/sources/index.js';
+
+export const NodeConfigSchema = z.strictObject({
+  node: z.strictObject({
+    id: z.string().min(1).describe('name of this installation, used in logs and federation'),
+    tier: z.enum(['enterprise', 'provincial', 'national']),
+    orgs: z.array(z.string()).optional().describe('orgs this node serves; default: every org of the registry'),
+  }),
+  registry: z.string().describe('path of the org registry YAML'),
+  dataDir: z.string().default('./data').describe('where the store, file offsets and state live'),
+  store: z.strictObject({
+    type: z.literal('sqlite'),
+    path: z.string().optional().describe('default <dataDir>/iisa.db'),
+    synchronous: z.enum(['full', 'normal']).default('full')
+      .describe('full: a committed batch survives power loss; normal: it survives a process crash (kill -9) only'),
+    retentionDays: z.number().int().positive().default(180),
+  }).default({ type: 'sqlite', synchronous: 'full', retentionDays: 180 }),
+  bus: z.strictObject({
+    type: z.literal('memory'),
+    capacity: z.number().int().positive().default(10_000).describe('messages buffered per topic and consumer group before producers wait'),
+  }).default({ type: 'memory', capacity: 10_000 }),
+  ingestTokens: z.string().optional().describe('path of the ingest token list (YAML)'),
+  sources: z.array(z.looseObject({ type: z.string() })).default([]),
+  log: z.strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  }).default({ level: 'info' }),
+});
+
+export type NodeConfig = z.output<typeof NodeConfigSchema> & {
+  /** Each source's config, validated by its own unit's schema. */
+  readonly sourceConfigs: readonly { type: string; config: unknown }[];
+  /** Directory of the config file; relative paths were resolved against it. */
+  readonly baseDir: string;
+};
+
+/** Load, validate (every problem at once, naming the key) and resolve paths. */
+export function loadNodeConfig(file: string): NodeConfig {
+  const raw = loadConfigFile(file, NodeConfigSchema);
+  return finishNodeConfig(raw, file);
+}
+
+/** Validate an in-memory config as if it came from `file` (tests, the demo). */
+export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: string): NodeConfig {
+  const baseDir = dirname(resolve(file));
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const problems: string[] = [];
+  const sourceConfigs = raw.sources.map((source, i) => {
+    const unit = sourceUnit(source.type);
+    if (!unit) {
+      problems.push(`sources[${i}].type: unknown source type "${source.type}" (known: ${sourceTypes().join(', ')})`);
+      return { type: source.type, config: undefined };
+    }
+    // A source's `path` (file tail) is relative to the config file like every other path.
+    const withPath = typeof source.path === 'string' ? { ...source, path: at(source.path) } : source;
+    const parsed = unit.configSchema.safeParse(withPath);
+    if (!parsed.success) {
+      problems.push(...describeIssues(parsed.error).map((p) => `sources[${i}].${p.startsWith('(') ? p.replace('(top level)', '') : p}`));
+      return { type: source.type, config: undefined };
+    }
+    return { type: source.type, config: parsed.data };
+  });
+  if (problems.length) throw new ConfigError(file, problems);
+  return deepFreeze({
+    ...raw,
+    registry: at(raw.registry),
+    dataDir: at(raw.dataDir),
+    store: { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) },
+    ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
+    sourceConfigs,
+    baseDir,
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Syslog over TCP (RFC 6587), octet-counted or newline-framed, detected per
+ * connection.
+ *
+ *   { type: syslog-tcp, listen: { port: 6514 }, routes: [{ from: [10.1.0.0/16], org: ent-a, parser: iptables }] }
+ *
+ * Each connection is one stream (`syslog-tcp:[::1]:53122`): its records are
+ * batched (`batchMaxRecords` / `flushIntervalMs`) and the socket is paused
+ * while a batch is being stored, so a slow pipeline slows the sender through
+ * TCP flow control instead of filling memory. TCP syslog has no
+ * acknowledgement: a batch the pipeline refuses outright is logged and
+ * counted as `emit-failed`.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { z } from 'zod';
+import { AutoSyslogFramer } from '../framing/octet-counting.js';
+import { RecordBatcher } from './batcher.js';
+import { hostPort, ListenSchema, peerAddress } from './listen.js';
+import { checkFallback, SenderRoutes, SenderRoutingShape } from './sender-routes.js';
+import { deadLetterOversized, syslogBatchSender, syslogRecord } from './syslog-records.js';
+import { SourceMetric } from './telemetry.js';
+import type { Source, SourceContext, SourceUnit } from './types.js';
+
+const TYPE = 'syslog-tcp' as const;
+
+export const SyslogTcpConfigSchema = z
+  .strictObject({
+    /** Optional here so the schema accepts a config entry with or without its `type` key. */
+    type: z.literal(TYPE).optional(),
+    listen: ListenSchema,
+    ...SenderRoutingShape,
+    maxMessageBytes: z.number().int().positive().default(64 * 1024),
+    batchMaxRecords: z.number().int().positive().default(500),
+    flushIntervalMs: z.number().int().positive().default(50),
+  })
+  .superRefine(checkFallback);
+
+export type SyslogTcpConfig = z.output<typeof SyslogTcpConfigSchema>;
+
+interface Connection {
+  readonly socket: Socket;
+  /** Resolves once the connection's records are all handed over and its stream is ended. */
+  readonly done: Promise<void>;
+}
+
+/** A running syslog-tcp listener. */
+export class SyslogTcpSource implements Source {
+  private readonly routes: SenderRoutes;
+  private readonly send: ReturnType<typeof syslogBatchSender>;
+  private server: Server | undefined;
+  private readonly connections = new Set<Connection>();
+  private readonly sideWork = new Set<Promise<void>>();
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly config: SyslogTcpConfig, private readonly ctx: SourceContext) {
+    this.routes = new SenderRoutes(config);
+    this.send = syslogBatchSender(ctx, TYPE);
+  }
+
+  readonly address = (): { host: string; port: number } | undefined => {
+    const info = this.server?.address() as AddressInfo | null | undefined;
+    return info ? { host: info.address, port: info.port } : undefined;
+  };
+
+  async start(): Promise<void> {
+    if (this.server) throw new Error('syslog-tcp source already started');
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.config.listen.host, port: this.config.listen.port, ipv6Only: false }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.ctx.log.error('syslog-tcp listener error', { error: String(err) }));
+    this.ctx.log.info('syslog-tcp listening', { ...this.address() });
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const conn of this.connections) conn.socket.destroy();
+    await Promise.all([...this.connections].map((c) => c.done));
+    await Promise.all(this.sideWork);
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const peer = peerAddress(socket.remoteAddress);
+    const origin = `${TYPE}:${hostPort(peer, socket.remotePort ?? 0)}`;
+    const route = this.routes.resolve(socket.remoteAddress ?? '');
+    const framer = new AutoSyslogFramer({ maxMessageBytes: this.config.maxMessageBytes });
+    let closing = false;
+    const batcher = new RecordBatcher({
+      maxRecords: this.config.batchMaxRecords,
+      flushIntervalMs: this.config.flushIntervalMs,
+      send: this.send,
+      onBusyChange: (busy) => {
+        if (busy) socket.pause();
+        else if (!closing) socket.resume();
+      },
+    });
+    const where = { stream: origin, origin, input: TYPE };
+
+    const handle = (frames: ReturnType<AutoSyslogFramer['push']>, receivedAt: Date): void => {
+      for (const frame of frames) {
+        if (frame.type === 'message') {
+          this.ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
+          batcher.add(syslogRecord(frame.text, receivedAt, route, where));
+        } else if (frame.type === 'oversized') {
+          this.ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
+          this.track(deadLetterOversized(this.ctx, TYPE, frame.head, route, origin, this.config.maxMessageBytes));
+        } else {
+          this.ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: 'framing' });
+          this.ctx.log.warn('syslog-tcp framing error; closing the connection', { origin, reason: frame.reason });
+          socket.destroy();
+        }
+      }
+    };
+
+    let peerEnded = false;
+    socket.on('data', (chunk: Buffer) => handle(framer.push(chunk), new Date()));
+    socket.on('end', () => {
+      peerEnded = true;
+    });
+    socket.on('error', (err) => this.ctx.log.warn('syslog-tcp connection error', { origin, error: String(err) }));
+    const done = new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        closing = true;
+        // Only a sender that closed its side has finished its last message; a cut connection has not.
+        if (peerEnded) handle(framer.flush(), new Date());
+        void batcher.drain().then(() => {
+          this.ctx.endStream(where.stream);
+          this.connections.delete(conn);
+          resolve();
+        });
+      });
+    });
+    const conn: Connection = { socket, done };
+    this.connections.add(conn);
+  }
+
+  private track(work: Promise<void>): void {
+    this.sideWork.add(work);
+    void work.finally(() => this.sideWork.delete(work));
+  }
+}
+
+export const syslogTcpSource: SourceUnit<typeof SyslogTcpConfigSchema> = {
+  type: TYPE,
+  configSchema: SyslogTcpConfigSchema,
+  build: (config, ctx) => new SyslogTcpSource(config, ctx),
+};

@@ -1,0 +1,39 @@
+/**
+ * The store writer: consumes events and dead letters from the bus and
+ * appends them to the store in batches. Resolving the bus handler only after
+ * the store has committed is what makes delivery at-least-once end to end
+ * (and the store's idempotent append makes re-delivery harmless).
+ */
+import { Topics, type Bus, type Subscription } from '../bus/bus.js';
+import type { EcsEvent } from '../event.js';
+import type { Metrics } from '../../collector/sources/types.js';
+import type { DeadLetter, Store } from './store.js';
+
+export interface StoreSinkOptions {
+  /** Largest batch written in one transaction. */
+  readonly maxBatch?: number;
+  /** Consumer group; every store writer of one deployment shares it. */
+  readonly group?: string;
+}
+
+export class StoreSink {
+  private constructor(private readonly subscriptions: Subscription[]) {}
+
+  static async start(bus: Bus, store: Store, metrics: Metrics, options: StoreSinkOptions = {}): Promise<StoreSink> {
+    const group = options.group ?? 'iisa-store';
+    const maxBatch = options.maxBatch ?? 2000;
+    const events = await bus.subscribe<EcsEvent>(Topics.events, { group, maxBatch }, async (batch) => {
+      const { inserted } = await store.appendEvents(batch.map((m) => m.value));
+      metrics.increment('store.events_written', {}, inserted);
+    });
+    const letters = await bus.subscribe<DeadLetter>(Topics.deadLetters, { group, maxBatch }, async (batch) => {
+      await store.appendDeadLetters(batch.map((m) => m.value));
+      metrics.increment('store.dead_letters_written', {}, batch.length);
+    });
+    return new StoreSink([events, letters]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Schema migrations for the embedded SQLite store, oldest first.
+ *
+ * The schema version lives in `PRAGMA user_version`. Opening a database
+ * applies every migration above its version, each in its own transaction
+ * together with the version bump, so a crash mid-upgrade leaves the database
+ * at the last whole version. A migration, once released, is never edited:
+ * changes go in a new entry at the end.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  /** 1, 2, 3, ... with no gaps; the database's `user_version` after this migration ran. */
+  readonly version: number;
+  readonly description: string;
+  /** Runs inside a transaction; throw to abort the upgrade. */
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'events with hot columns and FTS5, dead letters',
+    up(db) {
+      // `rid` is the rowid alias the FTS index points at: an explicit INTEGER
+      // PRIMARY KEY keeps rowids stable across VACUUM, which an implicit rowid
+      // does not. `id` (event.id) is the dedupe key.
+      db.exec(`
+        CREATE TABLE events (
+          rid            INTEGER PRIMARY KEY,
+          id             TEXT NOT NULL UNIQUE,
+          ts             INTEGER NOT NULL,
+          ingested       INTEGER NOT NULL,
+          org_id         TEXT,
+          dataset        TEXT,
+          action         TEXT,
+          module         TEXT,
+          source_ip      TEXT,
+          destination_ip TEXT,
+          user_name      TEXT,
+          doc            TEXT NOT NULL
+        );
+        CREATE INDEX events_org_ts ON events (org_id, ts);
+        CREATE INDEX events_ts ON events (ts);
+        CREATE INDEX events_source_ip ON events (source_ip, ts);
+        CREATE INDEX events_destination_ip ON events (destination_ip, ts);
+
+        -- Contentless: the text already lives in events.doc. contentless_delete
+        -- lets retention remove rows by rowid alone.
+        CREATE VIRTUAL TABLE events_fts USING fts5 (
+          message, original,
+          content = '', contentless_delete = 1,
+          tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+          INSERT INTO events_fts (rowid, message, original)
+          VALUES (new.rid, json_extract(new.doc, '$.message'), json_extract(new.doc, '$.event.original'));
+        END;
+        CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+          DELETE FROM events_fts WHERE rowid = old.rid;
+        END;
+
+        CREATE TABLE dead_letters (
+          rid      INTEGER PRIMARY KEY,
+          id       TEXT NOT NULL UNIQUE,
+          received INTEGER NOT NULL,
+          org_id   TEXT,
+          source   TEXT NOT NULL,
+          parser   TEXT,
+          code     TEXT NOT NULL,
+          reason   TEXT NOT NULL,
+          raw      TEXT NOT NULL
+        );
+        CREATE INDEX dead_letters_received ON dead_letters (received);
+        CREATE INDEX dead_letters_org_received ON dead_letters (org_id, received);
+      `);
+    },
+  },
+];
+
+/** The schema version this code writes. */
+export const latestVersion = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
+
+/** Thrown when a database was written by a newer iisa than this one. */
+export class SchemaTooNewError extends Error {
+  constructor(readonly path: string, readonly found: number, readonly known: number) {
+    super(
+      `SQLite store ${path} has schema version ${found}, but this iisa knows versions up to ${known}; ` +
+        'run a newer iisa or point the store at another path',
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/**
+ * Bring `db` up to `latestVersion`. Returns the versions before and after.
+ * Throws SchemaTooNewError (and changes nothing) when the database is newer.
+ */
+export function migrate(db: Database, path: string): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > latestVersion) throw new SchemaTooNewError(path, from, latestVersion);
+  for (const migration of migrations) {
+    if (migration.version <= from) continue;
+    db.transaction(() => {
+      migration.up(db);
+      // The version is an integer we own, never caller input.
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, latestVersion) };
+}

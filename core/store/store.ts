@@ -1,0 +1,116 @@
+/**
+ * The Store contract: where events and dead letters live. The embedded
+ * SQLite store and the Elasticsearch store implement it, and one conformance
+ * suite (test/core/store/conformance.ts) runs against each.
+ *
+ * Every read takes a scope: the org ids the caller may see. `orgIds`
+ * undefined means "no org restriction" and is only for callers that have
+ * already decided the caller sees everything (the national tier, internal
+ * jobs); an empty array sees nothing.
+ */
+import type { EcsEvent } from '../event.js';
+
+/** One record that could not become an event, kept with why. */
+export interface DeadLetter {
+  readonly id: string;
+  /** ISO time the collector received it. */
+  readonly receivedAt: string;
+  /** Org the record was sent for, when the sender was identified. */
+  readonly orgId?: string;
+  /** Source instance, e.g. `http`, `syslog-udp:[::]:5514`, `file:/var/log/fw.log`. */
+  readonly source: string;
+  /** Parser that was asked to read it, if one was chosen. */
+  readonly parser?: string;
+  /** Stable code: a ParseErrorCode, `schema`, `too-large`, `bad-token`, `unknown-sender`, `decode`. */
+  readonly code: string;
+  /** A sentence a person can act on. */
+  readonly reason: string;
+  /** The record as received (cut to maxRawBytes of the source, with a note when cut). */
+  readonly raw: string;
+}
+
+export type FieldOp = 'eq' | 'prefix';
+
+/** Compare one field (dotted ECS path). `eq` on an array field matches if any element is equal. */
+export interface FieldFilter {
+  readonly field: string;
+  readonly op: FieldOp;
+  readonly value: string | number | boolean;
+}
+
+export interface Scope {
+  /** Org ids the caller may see; undefined = all orgs. Records without an org are seen only with undefined. */
+  readonly orgIds?: readonly string[];
+}
+
+export interface EventQuery extends Scope {
+  /** Inclusive lower bound on `@timestamp`. */
+  readonly from?: Date;
+  /** Exclusive upper bound on `@timestamp`. */
+  readonly to?: Date;
+  readonly filters?: readonly FieldFilter[];
+  /** Full-text words over `message` and `event.original` (all words must occur). */
+  readonly text?: string;
+  /** Max events returned (default 100, capped at 10000). */
+  readonly limit?: number;
+  /** Newest first by default. */
+  readonly order?: 'asc' | 'desc';
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+export interface EventPage {
+  readonly events: EcsEvent[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface AggregateQuery extends Omit<EventQuery, 'limit' | 'order' | 'cursor'> {
+  /** Fields to group by (dotted paths), zero or more. */
+  readonly groupBy: readonly string[];
+  /** Also bucket by time, in seconds (e.g. 300 for 5-minute buckets). */
+  readonly bucketSeconds?: number;
+  /** Max groups returned, largest count first, ties by key ascending (default 1000). */
+  readonly limit?: number;
+}
+
+export interface AggregateRow {
+  /** One value per `groupBy` field, in order; null where the event lacks the field. */
+  readonly key: (string | number | boolean | null)[];
+  /** Bucket start as ISO time, when `bucketSeconds` was given. */
+  readonly bucket?: string;
+  readonly count: number;
+}
+
+export interface DeadLetterQuery extends Scope {
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly source?: string;
+  readonly code?: string;
+  readonly limit?: number;
+}
+
+export interface AppendResult {
+  /** Events newly written; re-sent events (same `event.id`) are not counted twice. */
+  readonly inserted: number;
+}
+
+export interface RetentionResult {
+  readonly events: number;
+  readonly deadLetters: number;
+}
+
+export interface Store {
+  /** Append events in one durable batch; resolves once they survive a process crash and reads see them. Idempotent by `event.id`. */
+  appendEvents(events: readonly EcsEvent[]): Promise<AppendResult>;
+  /** Append dead letters in one durable batch. Idempotent by `id`. */
+  appendDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  searchEvents(query: EventQuery): Promise<EventPage>;
+  countEvents(query: Omit<EventQuery, 'limit' | 'order' | 'cursor'>): Promise<number>;
+  aggregateEvents(query: AggregateQuery): Promise<AggregateRow[]>;
+  searchDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  /** Delete events and dead letters received before `cutoff`. */
+  deleteOlderThan(cutoff: Date): Promise<RetentionResult>;
+  /** Flush and release; safe to call twice. */
+  close(): Promise<void>;
+}

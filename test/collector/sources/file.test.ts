@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { FileConfigSchema, FileSource, offsetFilePath } from '../../../collector/sources/file.js';
+import { SourceMetric } from '../../../collector/sources/telemetry.js';
+import { RecordingSourceContext } from '../../helpers/source-context.js';
+import { tempDir } from '../../helpers/paths.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+interface SavedOffset { offset: number; ino: string; generation: number }
+
+describe('FileSource', () => {
+  let dir: string;
+  let path: string;
+  let ctx: RecordingSourceContext;
+  const running: FileSource[] = [];
+
+  async function tail(extra: Record<string, unknown> = {}, context = ctx): Promise<FileSource> {
+    const source = new FileSource(FileConfigSchema.parse({ path, org: 'ent-a', parser: 'iptables', pollIntervalMs: 20, ...extra }), context);
+    running.push(source);
+    await source.start();
+    return source;
+  }
+
+  function texts(c = ctx): string[] {
+    return c.records.map((r) => r.text);
+  }
+
+  function saved(c = ctx): SavedOffset | undefined {
+    const file = offsetFilePath(c.dataDir, path);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SavedOffset) : undefined;
+  }
+
+  beforeEach(() => {
+    dir = tempDir('iisa-file-');
+    path = join(dir, 'fw.log');
+    ctx = new RecordingSourceContext({ dataDir: join(dir, 'data') });
+  });
+
+  afterEach(async () => {
+    for (const s of running.splice(0)) await s.stop();
+  });
+
+  describe('configSchema', () => {
+    it('defaults to the beginning of the file and refuses unknown keys', () => {
+      expect(FileConfigSchema.parse({ path: '/x', org: 'o', parser: 'p' })).to.deep.include({ startAt: 'beginning', pollIntervalMs: 1000 });
+      expect(FileConfigSchema.safeParse({ path: '/x', org: 'o', parser: 'p', follow: true }).success).to.equal(false);
+      expect(FileConfigSchema.safeParse({ path: '/x', org: 'o', parser: 'p', startAt: 'middle' }).success).to.equal(false);
+    });
+  });
+
+  describe('start', () => {
+    it('reads existing lines and then appended ones, with position-derived ids and file fields', async () => {
+      writeFileSync(path, 'one\r\ntwo\n');
+      await tail();
+      await waitFor(() => ctx.records.length === 2, 5000, 'existing lines');
+      appendFileSync(path, 'three\n\n');
+      await waitFor(() => ctx.records.length === 3, 5000, 'the appended line');
+      expect(texts()).to.deep.equal(['one', 'two', 'three']);
+      const st = statSync(path, { bigint: true });
+      const third = ctx.records[2];
+      expect(third).to.include({ orgId: 'ent-a', parser: 'iptables', origin: `file:${path}`, stream: `file:${path}` });
+      expect(third.extra).to.deep.equal({ 'log.file.path': path, 'log.offset': 9, 'input.type': 'file' });
+      expect(ctx.records.map((r) => r.stableId)).to.have.length(3).and.satisfy((ids: string[]) => new Set(ids).size === 3);
+      expect(ctx.metrics.count(SourceMetric.recordsReceived, { source: 'file' })).to.equal(3);
+      await waitFor(() => saved()?.offset === 16, 5000, 'the offset after the blank line');
+      const file = offsetFilePath(ctx.dataDir, path);
+      expect(file).to.equal(join(ctx.dataDir, 'offsets', `${createHash('sha256').update(path).digest('hex')}.json`));
+      expect(saved()).to.include({ ino: st.ino.toString(), generation: 0 });
+    });
+
+    it('holds back a partial last line until its newline arrives', async () => {
+      writeFileSync(path, 'full\npart');
+      await tail();
+      await waitFor(() => ctx.records.length === 1 && saved()?.offset === 5, 5000, 'the full line stored');
+      appendFileSync(path, 'ial\n');
+      await waitFor(() => ctx.records.length === 2, 5000, 'the completed line');
+      expect(texts()).to.deep.equal(['full', 'partial']);
+      expect(ctx.records[1].extra).to.include({ 'log.offset': 5 });
+    });
+
+    it('waits for a file that does not exist yet and reads it whole when it appears', async () => {
+      await tail({ startAt: 'end' });
+      writeFileSync(path, 'first\nsecond\n');
+      await waitFor(() => ctx.records.length === 2, 5000, 'the new file');
+      expect(texts()).to.deep.equal(['first', 'second']);
+    });
+
+    it('with startAt end skips what the file held at start', async () => {
+      writeFileSync(path, 'old\n');
+      await tail({ startAt: 'end' });
+      appendFileSync(path, 'new\n');
+      await waitFor(() => ctx.records.length === 1, 5000, 'the new line');
+      expect(texts()).to.deep.equal(['new']);
+    });
+
+    it('saves the offset only after the emit for the lines before it resolved', async () => {
+      writeFileSync(path, 'a\nb\n');
+      ctx.mode = 'hold';
+      await tail();
+      await waitFor(() => ctx.held.length === 1, 5000, 'the emit');
+      expect(saved()?.offset).to.equal(0);
+      ctx.releaseAll();
+      await waitFor(() => saved()?.offset === 4, 5000, 'the saved offset');
+      expect(texts()).to.deep.equal(['a', 'b']);
+    });
+
+    it('reads again from the saved offset after a failed emit', async () => {
+      writeFileSync(path, 'a\nb\n');
+      ctx.failNext(2);
+      await tail();
+      await waitFor(() => ctx.records.length === 2, 5000, 'the lines after the failures');
+      expect(ctx.emitCalls).to.equal(3);
+      expect(texts()).to.deep.equal(['a', 'b']);
+      expect(ctx.metrics.count(SourceMetric.recordsDropped, { source: 'file', reason: 'emit-failed' })).to.equal(2);
+    });
+
+    it('gives a line the same id when it is read again (lost offset file, crash before saving)', async () => {
+      writeFileSync(path, 'a\nb\n');
+      await tail();
+      await waitFor(() => ctx.records.length === 2, 5000, 'the lines');
+      const again = new RecordingSourceContext({ dataDir: join(dir, 'other-data') });
+      await tail({}, again);
+      await waitFor(() => again.records.length === 2, 5000, 'the lines again');
+      expect(again.records.map((r) => r.stableId)).to.deep.equal(ctx.records.map((r) => r.stableId));
+    });
+
+    it('resumes after a restart exactly where it stopped: nothing read twice, nothing skipped', async () => {
+      writeFileSync(path, 'l1\nl2\nl3\n');
+      const first = await tail();
+      await waitFor(() => ctx.records.length === 3 && saved()?.offset === 9, 5000, 'three lines stored');
+      await first.stop();
+      appendFileSync(path, 'l4\nl5');
+      const ctx2 = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      await tail({}, ctx2);
+      await waitFor(() => ctx2.records.length === 1, 5000, 'the line written while stopped');
+      appendFileSync(path, '\n');
+      await waitFor(() => ctx2.records.length === 2, 5000, 'the completed line');
+      expect(texts(ctx2)).to.deep.equal(['l4', 'l5']);
+      // A second restart after a crash that lost nothing past the saved offset reads nothing again.
+      const ctx3 = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      ctx3.mode = 'hold';
+      await waitFor(() => saved(ctx2)?.offset === 15, 5000, 'the final offset');
+      await running[1].stop();
+      await tail({}, ctx3);
+      appendFileSync(path, 'l6\n');
+      await waitFor(() => ctx3.held.length === 1, 5000, 'the next emit');
+      expect(ctx3.held[0].records.map((r) => r.text)).to.deep.equal(['l6']);
+      ctx3.releaseAll();
+    });
+
+    it('follows rotation by rename: finishes the old file through its descriptor, then reads the new one from 0', async () => {
+      const writer = openSync(path, 'a');
+      writeSync(writer, 'a1\na2\n');
+      await tail();
+      await waitFor(() => ctx.records.length === 2, 5000, 'the first lines');
+      writeSync(writer, 'a3\n');
+      renameSync(path, `${path}.1`);
+      writeSync(writer, 'a4\na5 without newline');
+      closeSync(writer);
+      writeFileSync(path, 'b1\nb2\n');
+      await waitFor(() => ctx.records.length === 7, 5000, 'both files');
+      expect(texts()).to.deep.equal(['a1', 'a2', 'a3', 'a4', 'a5 without newline', 'b1', 'b2']);
+      expect(ctx.endedStreams).to.include(`file:${path}`);
+      const newIno = statSync(path, { bigint: true }).ino.toString();
+      await waitFor(() => saved()?.offset === 6 && saved()?.ino === newIno, 5000, 'the new file offset');
+      expect(ctx.records[5].extra).to.include({ 'log.offset': 0 });
+    });
+
+    it('starts again at 0 when the file is truncated in place (copytruncate), with new ids', async () => {
+      writeFileSync(path, 'long line one\nlong line two\n');
+      await tail();
+      await waitFor(() => ctx.records.length === 2, 5000, 'the first lines');
+      truncateSync(path, 0);
+      appendFileSync(path, 'n1\n');
+      await waitFor(() => ctx.records.length === 3, 5000, 'the line after truncation');
+      expect(texts()).to.deep.equal(['long line one', 'long line two', 'n1']);
+      expect(ctx.records[2].extra).to.include({ 'log.offset': 0 });
+      expect(ctx.records[2].stableId).not.to.equal(ctx.records[0].stableId);
+      await waitFor(() => saved()?.offset === 3, 5000, 'the offset in the truncated file');
+      expect(saved()?.generation).to.equal(1);
+    });
+
+    it('dead-letters an over-long line as too-large and moves past it', async () => {
+      writeFileSync(path, `ok1\n${'x'.repeat(5000)}\nok2\n`);
+      await tail({ maxLineBytes: 100 });
+      await waitFor(() => ctx.records.length === 2, 5000, 'the neighbours');
+      expect(texts()).to.deep.equal(['ok1', 'ok2']);
+      expect(ctx.deadLetters).to.have.length(1);
+      expect(ctx.deadLetters[0]).to.include({ code: 'too-large', orgId: 'ent-a', origin: `file:${path}` });
+      await waitFor(() => saved()?.offset === 4 + 5001 + 4, 5000, 'the offset past it');
+    });
+  });
+
+  describe('stop', () => {
+    it('waits for the emit in flight and is idempotent', async () => {
+      writeFileSync(path, 'a\n');
+      ctx.mode = 'hold';
+      const source = await tail();
+      await waitFor(() => ctx.held.length === 1, 5000, 'the emit');
+      let stopped = false;
+      const stopping = source.stop().then(() => {
+        stopped = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).to.equal(false);
+      ctx.releaseAll();
+      await stopping;
+      await source.stop();
+      expect(saved()?.offset).to.equal(2);
+    });
+  });
+});

@@ -1,0 +1,214 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { EcsEventSchema } from '../../../core/event.js';
+import { latestVersion, migrations, SchemaTooNewError } from '../../../core/store/sqlite/migrations.js';
+import { SqliteStore } from '../../../core/store/sqlite/sqlite-store.js';
+import { makeEvent } from '../../helpers/events.js';
+import { tempDir } from '../../helpers/paths.js';
+import { storeConformance } from './conformance.js';
+
+storeConformance('SqliteStore', async () => {
+  const dir = tempDir('iisa-sqlite-');
+  const store = SqliteStore.open({ path: join(dir, 'iisa.db') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = tempDir('iisa-sqlite-');
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('open', () => {
+    it('creates the parent directory and the schema at the latest version', async () => {
+      const path = join(dir, 'nested', 'deeper', 'iisa.db');
+      const store = SqliteStore.open({ path });
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      try {
+        expect(db.pragma('user_version', { simple: true })).to.equal(latestVersion);
+      } finally {
+        db.close();
+      }
+    });
+
+    it('puts the database in WAL mode', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path, synchronous: 'normal' });
+      try {
+        // journal_mode=WAL is recorded in the file, so a second connection sees it.
+        const db = new Database(path);
+        try {
+          expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+        } finally {
+          db.close();
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses a database written by a newer schema, leaving it untouched', () => {
+      const path = join(dir, 'iisa.db');
+      const db = new Database(path);
+      db.pragma(`user_version = ${latestVersion + 1}`);
+      db.close();
+      expect(() => SqliteStore.open({ path })).to.throw(SchemaTooNewError, /newer|knows versions up to/);
+      const after = new Database(path, { readonly: true });
+      try {
+        expect(after.pragma('user_version', { simple: true })).to.equal(latestVersion + 1);
+        expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").get()).to.deep.equal({ n: 0 });
+      } finally {
+        after.close();
+      }
+    });
+
+    it('rejects unknown options', () => {
+      expect(() => SqliteStore.open({ path: join(dir, 'x.db'), journal: 'delete' } as never)).to.throw();
+    });
+  });
+
+  describe('migrations', () => {
+    it('are numbered 1, 2, 3 ... in order, each with a description', () => {
+      expect(migrations.map((m) => m.version)).to.deep.equal(migrations.map((_, i) => i + 1));
+      for (const migration of migrations) expect(migration.description).to.be.a('string').and.not.equal('');
+      expect(latestVersion).to.equal(migrations.length);
+    });
+
+    it('are applied once: reopening an up-to-date database keeps its data', async () => {
+      const path = join(dir, 'iisa.db');
+      const first = SqliteStore.open({ path });
+      await first.appendEvents([makeEvent()]);
+      await first.close();
+      const second = SqliteStore.open({ path });
+      try {
+        expect(await second.countEvents({})).to.equal(1);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  describe('close', () => {
+    it('keeps events, dead letters and the text index across close and reopen', async () => {
+      const path = join(dir, 'iisa.db');
+      const event = EcsEventSchema.parse(makeEvent({ message: 'valve override', source: { ip: '2001:db8::5' } }));
+      const first = SqliteStore.open({ path });
+      await first.appendEvents([event]);
+      await first.appendDeadLetters([{ id: 'dl', receivedAt: '2024-01-01T00:00:00.000Z', source: 'http', code: 'schema', reason: 'r', raw: 'x' }]);
+      await first.close();
+      const second = SqliteStore.open({ path });
+      try {
+        expect((await second.searchEvents({ text: 'override' })).events).to.deep.equal([event]);
+        expect((await second.searchEvents({ filters: [{ field: 'source.ip', op: 'eq', value: '2001:db8::5' }] })).events).to.deep.equal([event]);
+        expect(await second.searchDeadLetters({})).to.have.length(1);
+        expect(await second.appendEvents([event])).to.deep.equal({ inserted: 0 });
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('makes later calls fail clearly', async () => {
+      const store = SqliteStore.open({ path: join(dir, 'iisa.db') });
+      await store.close();
+      let error: unknown;
+      try {
+        await store.searchEvents({});
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/closed/);
+    });
+  });
+
+  describe('searchEvents', () => {
+    let store: SqliteStore;
+
+    beforeEach(() => {
+      store = SqliteStore.open({ path: join(dir, 'iisa.db') });
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    for (const field of ['source.ip; DROP TABLE events', 'a..b', '', '.a', "x'", 'a"b', 'json_each(doc)', 'a b', '$.a']) {
+      it(`rejects the field name ${JSON.stringify(field)}`, async () => {
+        let error: unknown;
+        try {
+          await store.searchEvents({ filters: [{ field, op: 'eq', value: 'x' }] });
+        } catch (e) {
+          error = e;
+        }
+        expect(error).to.be.instanceOf(TypeError).with.property('message').that.matches(/invalid field name/);
+      });
+    }
+
+    it('rejects a cursor it did not make, and one made for the other order', async () => {
+      await store.appendEvents([makeEvent(), makeEvent()]);
+      const { nextCursor } = await store.searchEvents({ limit: 1 });
+      expect(nextCursor).to.be.a('string');
+      const failures: unknown[] = [];
+      for (const query of [{ cursor: 'not-a-cursor' }, { cursor: nextCursor, order: 'asc' as const }]) {
+        try {
+          await store.searchEvents(query);
+        } catch (e) {
+          failures.push(e);
+        }
+      }
+      expect(failures).to.have.length(2);
+      for (const failure of failures) expect(failure).to.be.instanceOf(TypeError);
+    });
+
+    it('keeps prefix matching case-sensitive', async () => {
+      await store.appendEvents([makeEvent({ event: { action: 'Modbus-write' } }), makeEvent({ event: { action: 'modbus-read' } })]);
+      const { events } = await store.searchEvents({ filters: [{ field: 'event.action', op: 'prefix', value: 'modbus' }] });
+      expect(events.map((e) => e.event.action)).to.deep.equal(['modbus-read']);
+    });
+
+    it('matches a number given as text and the reverse, as Elasticsearch coerces', async () => {
+      await store.appendEvents([makeEvent({ destination: { port: 502 }, labels: { unit: '7' } })]);
+      expect(await store.countEvents({ filters: [{ field: 'destination.port', op: 'eq', value: '502' }] })).to.equal(1);
+      expect(await store.countEvents({ filters: [{ field: 'labels.unit', op: 'eq', value: 7 }] })).to.equal(1);
+    });
+
+    it('ignores words with no letter or digit in text search', async () => {
+      await store.appendEvents([makeEvent({ message: 'pump' }), makeEvent({ message: 'valve' })]);
+      expect(await store.countEvents({ text: '" * -' })).to.equal(2);
+      expect(await store.countEvents({ text: 'pump " *' })).to.equal(1);
+    });
+  });
+
+  describe('aggregateEvents', () => {
+    it('counts an event under each element of an array field', async () => {
+      const store = SqliteStore.open({ path: join(dir, 'iisa.db') });
+      try {
+        await store.appendEvents([
+          makeEvent({ event: { category: ['network', 'authentication'] } }),
+          makeEvent({ event: { category: ['network'] } }),
+          makeEvent({ event: { category: [] } }),
+        ]);
+        expect(await store.aggregateEvents({ groupBy: ['event.category'] })).to.deep.equal([
+          { key: ['network'], count: 2 },
+          { key: [null], count: 1 },
+          { key: ['authentication'], count: 1 },
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});

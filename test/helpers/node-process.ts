@@ -1,0 +1,45 @@
+/**
+ * Run `iisa node` as a real child process (as an operator would) and learn
+ * its listening ports from its structured log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  /** Port of the first started source of each type, e.g. ports.http. */
+  readonly ports: Record<string, number>;
+  /** Log lines so far (JSON objects). */
+  readonly logs: Record<string, unknown>[];
+  /** Resolves with the exit code/signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Start `iisa node --config FILE` and resolve once it logs "node ready". */
+export async function startNodeProcess(configFile: string, timeoutMs = 20_000): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iisa.js'), 'node', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const logs: Record<string, unknown>[] = [];
+  const ports: Record<string, number> = {};
+  const lines = createInterface({ input: child.stderr! });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node not ready after ${timeoutMs} ms; log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try { entry = JSON.parse(line) as Record<string, unknown>; } catch { entry = { msg: line }; }
+      logs.push(entry);
+      if (entry.msg === 'source started' && typeof entry.type === 'string' && typeof entry.port === 'number') {
+        ports[entry.type] ??= entry.port;
+      }
+      if (entry.msg === 'node ready') { clearTimeout(timer); resolve(); }
+    });
+    void exited.then((e) => { clearTimeout(timer); reject(new Error(`node exited before ready (${JSON.stringify(e)}); log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)); });
+  });
+  await ready;
+  return { child, ports, logs, exited };
+}
