@@ -3,7 +3,7 @@ import type { EcsEvent } from '../core/event.js';
 import { getField } from '../core/event.js';
 import { SqliteStore } from '../core/store/sqlite/sqlite-store.js';
 import type { FieldFilter } from '../core/store/store.js';
-import { positiveInt } from './main.js';
+import { positiveInt } from './args.js';
 import { loadNodeConfig } from './node-config.js';
 import { parseTimeArg } from './time-arg.js';
 

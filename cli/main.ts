@@ -2,7 +2,7 @@
  * `iisa` command line. Each command validates its options, does one job and
  * exits non-zero with a one-line reason on bad input.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { registerEventsCommand } from './events-command.js';
 import { registerNodeCommand } from './node-command.js';
@@ -22,19 +22,6 @@ export function buildProgram(): Command {
   registerParsersCommand(program);
   registerDemoCommand(program);
   return program;
-}
-
-/** Commander option parser for positive integers. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return n;
 }
 
 async function main(): Promise<void> {

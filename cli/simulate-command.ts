@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { generateTraffic, scenarioNames, simulate } from '../seeds/simulator/simulate.js';
 import { sendTraffic } from '../seeds/simulator/send.js';
-import { nonNegativeNumber, positiveInt } from './main.js';
+import { nonNegativeNumber, positiveInt } from './args.js';
 
 interface SimulateCliOptions {
   out?: string;

@@ -21,8 +21,8 @@
 import { canonicalIp } from '../../core/ip.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
-import { MONTH_INDEX, clockToIso, excerpt, matchWithSyslog, syslogFields } from './platform-support.js';
-import type { EcsInput } from './platform-support.js';
+import { MONTH_INDEX, clockToIso, excerpt, matchWithSyslog, syslogFields } from './support.js';
+import type { EcsInput } from './support.js';
 
 const QUOTED = String.raw`"((?:[^"\\]|\\.)*)"`;
 /** The fixed head of the line; status and bytes are checked apart so a bad one gets its own reason. */

@@ -15,8 +15,8 @@ import { z } from 'zod';
 import { IpSchema } from '../../core/event.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
-import { readJsonObject, readJsonTime, syslogFields, zodIssueError } from './platform-support.js';
-import type { EcsInput } from './platform-support.js';
+import { readJsonRecord, readJsonTime, syslogFields } from './support.js';
+import type { EcsInput } from './support.js';
 
 /** A non-empty string of reasonable length (ids, names). */
 const Text = z.string().min(1).max(1024);
@@ -117,11 +117,9 @@ export const appAuditParser: Parser = {
   description: 'industrial internet platform audit events (logins, API keys, devices, configuration), JSON per line',
   sample: '{"ts":"2026-11-25T14:00:01.123+08:00","action":"login","outcome":"failure","user":"alice","tenant":"acme","src_ip":"203.0.113.9","reason":"bad_password"}',
   parse(record): ParseOutcome {
-    const read = readJsonObject(record, 'app-audit');
+    const read = readJsonRecord(record, 'app-audit', AppAuditSchema, ERROR_CODES);
     if (!read.ok) return read.error;
-    const parsed = AppAuditSchema.safeParse(read.value);
-    if (!parsed.success) return zodIssueError(parsed.error, read.value, ERROR_CODES);
-    const a = parsed.data;
+    const a = read.value;
 
     const timestamp = readJsonTime(a.ts);
     if (!timestamp) {

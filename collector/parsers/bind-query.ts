@@ -26,8 +26,8 @@
 import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
-import { MONTH_INDEX, clockToIso, excerpt, matchWithSyslog, readIsoDate, syslogFields } from './platform-support.js';
-import type { EcsInput } from './platform-support.js';
+import { MONTH_INDEX, clockToIso, excerpt, matchWithSyslog, readIsoDate, syslogFields } from './support.js';
+import type { EcsInput } from './support.js';
 
 /** Optional time, optional category and severity, then the `client` message. */
 const LINE = /^(?:(\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) )?(?:(queries): )?(?:(?:info|notice|debug(?: \d+)?): )?client (.*)$/;

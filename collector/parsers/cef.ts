@@ -23,9 +23,9 @@ import type { z } from 'zod';
 import type { EcsEventSchema } from '../../core/event.js';
 import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { SyslogEnvelope } from '../framing/syslog.js';
-import { parseSyslog } from '../framing/syslog.js';
 import type { Parser, ParseOutcome, RawRecord } from './types.js';
 import { parseError } from './types.js';
+import { takeSyslogHeader } from './support.js';
 
 type EcsDraft = z.input<typeof EcsEventSchema>;
 type Endpoint = NonNullable<EcsDraft['source']>;
@@ -90,15 +90,9 @@ export const cefParser: Parser = {
 };
 
 function parseCef(record: RawRecord): ParseOutcome {
-  let envelope: SyslogEnvelope | undefined = record.envelope;
-  let body = record.text;
-  if (envelope === undefined && !body.startsWith('CEF:')) {
-    const syslog = parseSyslog(body, record.receivedAt);
-    if (syslog) {
-      envelope = syslog.envelope;
-      body = syslog.body;
-    }
-  }
+  const unwrapped = takeSyslogHeader(record, (text) => text.startsWith('CEF:'));
+  const envelope = unwrapped.envelope;
+  let body = unwrapped.body;
   // A 3164 reader may take "CEF" for the syslog TAG (it ends in a colon): put it back.
   if (envelope?.appname === 'CEF' && !body.includes('CEF:')) body = `CEF:${body}`;
   const at = body.indexOf('CEF:');

@@ -1,4 +1,4 @@
-// {"@timestamp":"2026-11-25T14:00:01Z","event":{"category":["network"]},"source":{"ip":"2001:db8::7"}}
+// {"@timestamp":"2026-11-25T14:00:01Z","event":{"category":["network"],"action":"connection"},"source":{"ip":"2001:db8::7","port":40522}}
 /**
  * Events already in ECS form (one JSON object per record), for senders that
  * map their logs themselves (Vector, Logstash, Filebeat processors). The

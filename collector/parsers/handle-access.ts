@@ -22,8 +22,8 @@ import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
 import { handleOp, handleResponse, splitHandle } from './handle-codes.js';
-import { excerpt, matchWithSyslog, readIsoDate, syslogFields } from './platform-support.js';
-import type { EcsInput } from './platform-support.js';
+import { excerpt, matchWithSyslog, readIsoDate, syslogFields } from './support.js';
+import type { EcsInput } from './support.js';
 
 const LINE = /^(\[[^\]]*\]|\S*) ([A-Za-z]+):([A-Za-z]+)(?:\((\d+)(?:\.(\d+))?\))? "([^"]*)" (-?\d+) (-?\d+) (\d+)ms(?: (.*))?$/;
 /** Enough to say the line is a handle access line whose tail is broken. */

@@ -14,10 +14,9 @@
 import type { z } from 'zod';
 import type { EcsEventSchema } from '../../core/event.js';
 import { canonicalIp, ipFamily } from '../../core/ip.js';
-import type { SyslogEnvelope } from '../framing/syslog.js';
-import { parseSyslog } from '../framing/syslog.js';
 import type { Parser, ParseOutcome, RawRecord } from './types.js';
 import { parseError } from './types.js';
+import { takeSyslogHeader } from './support.js';
 
 type EcsDraft = z.input<typeof EcsEventSchema>;
 
@@ -57,15 +56,9 @@ export const iptablesParser: Parser = {
 };
 
 function parseIptables(record: RawRecord): ParseOutcome {
-  let envelope: SyslogEnvelope | undefined = record.envelope;
-  let body = record.text;
-  if (envelope === undefined) {
-    const syslog = parseSyslog(body, record.receivedAt);
-    if (syslog) {
-      envelope = syslog.envelope;
-      body = syslog.body;
-    }
-  }
+  const unwrapped = takeSyslogHeader(record);
+  const envelope = unwrapped.envelope;
+  let body = unwrapped.body;
   const stamp = KERNEL_STAMP.exec(body);
   if (stamp) body = body.slice(stamp[0].length);
 

@@ -18,8 +18,8 @@ import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
 import { handleResponse, handleResponseByName, splitHandle } from './handle-codes.js';
 import type { HandleResponse } from './handle-codes.js';
-import { readJsonObject, readJsonTime, syslogFields, zodIssueError } from './platform-support.js';
-import type { EcsInput } from './platform-support.js';
+import { readJsonRecord, readJsonTime, syslogFields } from './support.js';
+import type { EcsInput } from './support.js';
 
 const Text = z.string().min(1).max(1024);
 
@@ -78,11 +78,9 @@ export const resolverJsonParser: Parser = {
   description: 'identifier-resolution node query log (resolver / secondary node), JSON per line',
   sample: '{"time":"2026-11-25T14:00:01.123Z","node":"sn-auto-js","node_level":"secondary","client":"2001:db8:1::20","client_port":5353,"identifier":"88.101.5/PUMP-0042","query_type":"resolve","types":["URL"],"status":"SUCCESS","latency_ms":3.2,"cache":"hit"}',
   parse(record): ParseOutcome {
-    const read = readJsonObject(record, 'resolver-json');
+    const read = readJsonRecord(record, 'resolver-json', ResolverRecordSchema, ERROR_CODES);
     if (!read.ok) return read.error;
-    const parsed = ResolverRecordSchema.safeParse(read.value);
-    if (!parsed.success) return zodIssueError(parsed.error, read.value, ERROR_CODES);
-    const r = parsed.data;
+    const r = read.value;
 
     const timestamp = readJsonTime(r.time);
     if (!timestamp) {

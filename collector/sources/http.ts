@@ -20,16 +20,15 @@
  *
  * `GET /api/v1/health` answers `{ status: 'ok' }` without a token.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import express from 'express';
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { BodyFormatError, splitBody, type BodyFormat } from '../framing/ndjson.js';
-import { ListenSchema } from './listen.js';
+import { closeListener, listenOn, ListenSchema, serverAddress } from './listen.js';
+import { PendingWork } from './pending-work.js';
 import { SourceMetric } from './telemetry.js';
 import type { IngestRecord, Source, SourceContext, SourceUnit, TokenGrant } from './types.js';
 
@@ -280,26 +279,19 @@ async function readBody(req: IncomingMessage, limits: { maxBytes: number; keepBy
 /** The HTTP ingest listener. */
 export class HttpSource implements Source {
   private server: Server | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new PendingWork();
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly config: HttpConfig, private readonly ctx: SourceContext) {}
 
-  readonly address = (): { host: string; port: number } | undefined => {
-    const info = this.server?.address() as AddressInfo | null | undefined;
-    return info ? { host: info.address, port: info.port } : undefined;
-  };
+  readonly address = (): { host: string; port: number } | undefined => serverAddress(this.server);
 
   async start(): Promise<void> {
     if (this.server) throw new Error('http source already started');
-    const app = createHttpIngestApp(this.config, this.ctx, (work) => {
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-    });
+    const app = createHttpIngestApp(this.config, this.ctx, (work) => this.inFlight.add(work));
     const server = createServer(app);
     this.server = server;
-    server.listen({ host: this.config.listen.host, port: this.config.listen.port, ipv6Only: false });
-    await once(server, 'listening');
+    await listenOn(server, this.config.listen);
     this.ctx.log.info('http ingest listening', { ...this.address() });
   }
 
@@ -311,9 +303,9 @@ export class HttpSource implements Source {
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = closeListener(server);
     server.closeIdleConnections();
-    await Promise.all(this.inFlight);
+    await this.inFlight.settled();
     // Responses are out; keep-alive connections that went idle since are closed now.
     server.closeIdleConnections();
     await new Promise((resolve) => setImmediate(resolve));

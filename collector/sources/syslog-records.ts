@@ -1,15 +1,33 @@
 /**
- * What the two syslog listeners share: turning a framed message into an
- * IngestRecord, and sending a batch (records from unrouted senders are
- * dead-lettered as `unknown-sender`, the rest emitted).
+ * What the two syslog listeners share: their common config keys, turning a
+ * framed message into an IngestRecord, and sending a batch (records from
+ * unrouted senders are dead-lettered as `unknown-sender`, the rest emitted).
  */
+import { z } from 'zod';
 import { parseSyslog } from '../framing/syslog.js';
-import type { Route } from './sender-routes.js';
+import { ListenSchema } from './listen.js';
+import { SenderRoutingShape, type Route } from './sender-routes.js';
 import { SourceMetric } from './telemetry.js';
 import type { IngestRecord, SourceContext } from './types.js';
 
 /** Raw text kept in a dead letter, at most. */
 export const DEAD_LETTER_RAW_CHARS = 1024;
+
+/**
+ * The config keys both syslog listeners take, for `z.strictObject({ ...syslogListenerShape(TYPE), ...own keys })`
+ * followed by `.superRefine(checkFallback)`.
+ */
+export function syslogListenerShape<T extends 'syslog-tcp' | 'syslog-udp'>(type: T) {
+  return {
+    /** Optional here so the schema accepts a config entry with or without its `type` key. */
+    type: z.literal(type).optional(),
+    listen: ListenSchema,
+    ...SenderRoutingShape,
+    maxMessageBytes: z.number().int().positive().default(64 * 1024),
+    batchMaxRecords: z.number().int().positive().default(500),
+    flushIntervalMs: z.number().int().positive().default(50),
+  };
+}
 
 /** A record for one syslog message; the header goes to `envelope`, the MSG part to `text`. */
 export function syslogRecord(

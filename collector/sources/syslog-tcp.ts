@@ -11,29 +11,20 @@
  * acknowledgement: a batch the pipeline refuses outright is logged and
  * counted as `emit-failed`.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
 import { AutoSyslogFramer } from '../framing/octet-counting.js';
 import { RecordBatcher } from './batcher.js';
-import { hostPort, ListenSchema, peerAddress } from './listen.js';
-import { checkFallback, SenderRoutes, SenderRoutingShape } from './sender-routes.js';
-import { deadLetterOversized, syslogBatchSender, syslogRecord } from './syslog-records.js';
+import { closeListener, hostPort, listenOn, peerAddress, serverAddress } from './listen.js';
+import { PendingWork } from './pending-work.js';
+import { checkFallback, SenderRoutes } from './sender-routes.js';
+import { deadLetterOversized, syslogBatchSender, syslogListenerShape, syslogRecord } from './syslog-records.js';
 import { SourceMetric } from './telemetry.js';
 import type { Source, SourceContext, SourceUnit } from './types.js';
 
 const TYPE = 'syslog-tcp' as const;
 
-export const SyslogTcpConfigSchema = z
-  .strictObject({
-    /** Optional here so the schema accepts a config entry with or without its `type` key. */
-    type: z.literal(TYPE).optional(),
-    listen: ListenSchema,
-    ...SenderRoutingShape,
-    maxMessageBytes: z.number().int().positive().default(64 * 1024),
-    batchMaxRecords: z.number().int().positive().default(500),
-    flushIntervalMs: z.number().int().positive().default(50),
-  })
-  .superRefine(checkFallback);
+export const SyslogTcpConfigSchema = z.strictObject(syslogListenerShape(TYPE)).superRefine(checkFallback);
 
 export type SyslogTcpConfig = z.output<typeof SyslogTcpConfigSchema>;
 
@@ -49,7 +40,7 @@ export class SyslogTcpSource implements Source {
   private readonly send: ReturnType<typeof syslogBatchSender>;
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
-  private readonly sideWork = new Set<Promise<void>>();
+  private readonly sideWork = new PendingWork();
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly config: SyslogTcpConfig, private readonly ctx: SourceContext) {
@@ -57,22 +48,13 @@ export class SyslogTcpSource implements Source {
     this.send = syslogBatchSender(ctx, TYPE);
   }
 
-  readonly address = (): { host: string; port: number } | undefined => {
-    const info = this.server?.address() as AddressInfo | null | undefined;
-    return info ? { host: info.address, port: info.port } : undefined;
-  };
+  readonly address = (): { host: string; port: number } | undefined => serverAddress(this.server);
 
   async start(): Promise<void> {
     if (this.server) throw new Error('syslog-tcp source already started');
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.config.listen.host, port: this.config.listen.port, ipv6Only: false }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, this.config.listen);
     server.on('error', (err) => this.ctx.log.error('syslog-tcp listener error', { error: String(err) }));
     this.ctx.log.info('syslog-tcp listening', { ...this.address() });
   }
@@ -85,10 +67,10 @@ export class SyslogTcpSource implements Source {
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = closeListener(server);
     for (const conn of this.connections) conn.socket.destroy();
     await Promise.all([...this.connections].map((c) => c.done));
-    await Promise.all(this.sideWork);
+    await this.sideWork.settled();
     await closed;
   }
 
@@ -120,7 +102,7 @@ export class SyslogTcpSource implements Source {
           batcher.add(syslogRecord(frame.text, receivedAt, route, where));
         } else if (frame.type === 'oversized') {
           this.ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
-          this.track(deadLetterOversized(this.ctx, TYPE, frame.head, route, origin, this.config.maxMessageBytes));
+          this.sideWork.add(deadLetterOversized(this.ctx, TYPE, frame.head, route, origin, this.config.maxMessageBytes));
         } else {
           this.ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: 'framing' });
           this.ctx.log.warn('syslog-tcp framing error; closing the connection', { origin, reason: frame.reason });
@@ -149,11 +131,6 @@ export class SyslogTcpSource implements Source {
     });
     const conn: Connection = { socket, done };
     this.connections.add(conn);
-  }
-
-  private track(work: Promise<void>): void {
-    this.sideWork.add(work);
-    void work.finally(() => this.sideWork.delete(work));
   }
 }
 

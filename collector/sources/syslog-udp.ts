@@ -13,9 +13,10 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RecordBatcher } from './batcher.js';
-import { hostPort, ListenSchema, peerAddress } from './listen.js';
-import { checkFallback, SenderRoutes, SenderRoutingShape } from './sender-routes.js';
-import { deadLetterOversized, syslogBatchSender, syslogRecord } from './syslog-records.js';
+import { closeListener, hostPort, peerAddress } from './listen.js';
+import { PendingWork } from './pending-work.js';
+import { checkFallback, SenderRoutes } from './sender-routes.js';
+import { deadLetterOversized, syslogBatchSender, syslogListenerShape, syslogRecord } from './syslog-records.js';
 import { SourceMetric } from './telemetry.js';
 import type { Source, SourceContext, SourceUnit } from './types.js';
 
@@ -23,13 +24,7 @@ const TYPE = 'syslog-udp' as const;
 
 export const SyslogUdpConfigSchema = z
   .strictObject({
-    /** Optional here so the schema accepts a config entry with or without its `type` key. */
-    type: z.literal(TYPE).optional(),
-    listen: ListenSchema,
-    ...SenderRoutingShape,
-    maxMessageBytes: z.number().int().positive().default(64 * 1024),
-    batchMaxRecords: z.number().int().positive().default(500),
-    flushIntervalMs: z.number().int().positive().default(50),
+    ...syslogListenerShape(TYPE),
     maxPendingRecords: z.number().int().positive().default(10_000),
   })
   .superRefine(checkFallback);
@@ -41,7 +36,7 @@ export class SyslogUdpSource implements Source {
   private readonly routes: SenderRoutes;
   private readonly batcher: RecordBatcher;
   private socket: Socket | undefined;
-  private readonly sideWork = new Set<Promise<void>>();
+  private readonly sideWork = new PendingWork();
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly config: SyslogUdpConfig, private readonly ctx: SourceContext) {
@@ -84,9 +79,9 @@ export class SyslogUdpSource implements Source {
   private async shutdown(): Promise<void> {
     const socket = this.socket;
     if (!socket) return;
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await closeListener(socket);
     await this.batcher.drain();
-    await Promise.all(this.sideWork);
+    await this.sideWork.settled();
   }
 
   private receive(datagram: Buffer, rinfo: RemoteInfo): void {
@@ -101,18 +96,13 @@ export class SyslogUdpSource implements Source {
       if (text.trim() === '') continue;
       this.ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
       if (Buffer.byteLength(text, 'utf8') > this.config.maxMessageBytes) {
-        this.track(deadLetterOversized(this.ctx, TYPE, text.slice(0, 1024), route, origin, this.config.maxMessageBytes));
+        this.sideWork.add(deadLetterOversized(this.ctx, TYPE, text.slice(0, 1024), route, origin, this.config.maxMessageBytes));
       } else if (this.batcher.pending >= this.config.maxPendingRecords) {
         this.ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: 'overload' });
       } else {
         this.batcher.add(syslogRecord(text, receivedAt, route, where));
       }
     }
-  }
-
-  private track(work: Promise<void>): void {
-    this.sideWork.add(work);
-    void work.finally(() => this.sideWork.delete(work));
   }
 }
 

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { EcsEventSchema } from '../../../core/event.js';
 import type { SyslogEnvelope } from '../../../collector/framing/syslog.js';
-import type { EcsInput } from '../../../collector/parsers/platform-support.js';
+import type { EcsInput } from '../../../collector/parsers/support.js';
 import type { ParseErrorCode, ParseOutcome, Parser } from '../../../collector/parsers/types.js';
 
 /** The receive time every test uses: 14:30 in China (UTC+8) on the sample day. */

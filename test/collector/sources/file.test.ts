@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { FileConfigSchema, FileSource, offsetFilePath } from '../../../collector/sources/file.js';
 import { SourceMetric } from '../../../collector/sources/telemetry.js';
 import { RecordingSourceContext } from '../../helpers/source-context.js';
+import { expectStopWaitsForHeldEmit } from '../../helpers/source-stop.js';
 import { tempDir } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -198,16 +199,7 @@ describe('FileSource', () => {
       writeFileSync(path, 'a\n');
       ctx.mode = 'hold';
       const source = await tail();
-      await waitFor(() => ctx.held.length === 1, 5000, 'the emit');
-      let stopped = false;
-      const stopping = source.stop().then(() => {
-        stopped = true;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(stopped).to.equal(false);
-      ctx.releaseAll();
-      await stopping;
-      await source.stop();
+      await expectStopWaitsForHeldEmit(source, ctx);
       expect(saved()?.offset).to.equal(2);
     });
   });

@@ -4,6 +4,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { MqttConfigSchema, MqttSource, topicMatches } from '../../../collector/sources/mqtt.js';
 import { SourceMetric } from '../../../collector/sources/telemetry.js';
 import { RecordingSourceContext } from '../../helpers/source-context.js';
+import { expectStopWaitsForHeldEmit } from '../../helpers/source-stop.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 // The Mosquitto broker of the test environment (anonymous access), bound to IPv4 loopback.
@@ -148,16 +149,7 @@ describe('MqttSource', () => {
       ctx.mode = 'hold';
       const source = await subscribe({ clientId });
       await publish(`${base}/x`, 'in flight');
-      await waitFor(() => ctx.held.length === 1, 5000, 'the emit');
-      let stopped = false;
-      const stopping = source.stop().then(() => {
-        stopped = true;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(stopped).to.equal(false);
-      ctx.releaseAll();
-      await stopping;
-      await source.stop();
+      await expectStopWaitsForHeldEmit(source, ctx);
       expect(ctx.records.map((r) => r.text)).to.deep.equal(['in flight']);
 
       const ctx2 = new RecordingSourceContext();

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { SyslogTcpConfigSchema, SyslogTcpSource } from '../../../collector/sources/syslog-tcp.js';
 import { SourceMetric } from '../../../collector/sources/telemetry.js';
 import { RecordingSourceContext } from '../../helpers/source-context.js';
+import { expectStopWaitsForHeldEmit } from '../../helpers/source-stop.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const ROUTES = [
@@ -192,16 +193,7 @@ describe('SyslogTcpSource', () => {
       const s = await open('::1', port);
       s.on('error', () => {});
       s.write('<13>in flight\n');
-      await waitFor(() => ctx.held.length === 1, 5000, 'the emit');
-      let stopped = false;
-      const stopping = source.stop().then(() => {
-        stopped = true;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(stopped).to.equal(false);
-      ctx.releaseAll();
-      await stopping;
-      await source.stop();
+      await expectStopWaitsForHeldEmit(source, ctx);
       expect(ctx.records.map((r) => r.text)).to.deep.equal(['in flight']);
       expect(ctx.endedStreams).to.have.length(1);
       const refused = await open('::1', port).then((x) => { x.destroy(); return false; }, () => true);

@@ -1,7 +1,8 @@
 /**
- * Small pieces the platform and identifier-resolution parsers share: reading
- * dates written in a log's own layout, unwrapping an optional syslog header,
- * turning zod issues into parse errors, and reading one JSON object.
+ * Small pieces the parsers share, gateway, platform and identifier-resolution
+ * alike: reading dates written in a log's own layout, unwrapping an optional
+ * syslog header, turning zod issues into parse errors, and reading one JSON
+ * object.
  *
  * Everything here is pure and allocation-light; it runs once per record.
  */
@@ -126,6 +127,26 @@ export interface Unwrapped<T> {
   readonly envelope?: SyslogEnvelope;
 }
 
+/** A record's text with any syslog header taken off, and that header. */
+export interface SyslogUnwrapped {
+  readonly body: string;
+  readonly envelope?: SyslogEnvelope;
+}
+
+/**
+ * Take a syslog header off a record when one is there, for formats whose
+ * text cannot be mistaken for a header. A syslog source has already done so
+ * (`record.envelope`; the text is then the body as it is); a file written by
+ * rsyslog has not. `bare(text)` says the text is the format itself with no
+ * header (`CEF:...`), so no header is looked for.
+ */
+export function takeSyslogHeader(record: RawRecord, bare: (text: string) => boolean = () => false): SyslogUnwrapped {
+  if (record.envelope !== undefined) return { body: record.text, envelope: record.envelope };
+  if (bare(record.text)) return { body: record.text };
+  const message = parseSyslog(record.text, record.receivedAt);
+  return message ? { body: message.body, envelope: message.envelope } : { body: record.text };
+}
+
 /**
  * Run a format's matcher on a record, taking a syslog header off first when
  * one is there. A syslog source has already done so (`record.envelope`); a
@@ -194,6 +215,29 @@ export function readJsonObject(record: RawRecord, what: string): JsonObjectResul
     return { ok: false, error: parseError('malformed', `a ${what} record must be one JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`) };
   }
   return { ok: true, value: value as Record<string, unknown>, envelope };
+}
+
+/** The result of reading one JSON record and checking it against its format's schema. */
+export type JsonRecordResult<T> =
+  | { readonly ok: true; readonly value: T; readonly envelope?: SyslogEnvelope }
+  | { readonly ok: false; readonly error: ParseOutcome };
+
+/**
+ * Read a record that holds one JSON object (as `readJsonObject`) and check
+ * it against `schema`; a record the schema refuses gives the error
+ * `zodIssueError` makes of it, with `codeFor` as there.
+ */
+export function readJsonRecord<S extends z.ZodType>(
+  record: RawRecord,
+  what: string,
+  schema: S,
+  codeFor: Readonly<Record<string, ParseErrorCode>> = {},
+): JsonRecordResult<z.output<S>> {
+  const read = readJsonObject(record, what);
+  if (!read.ok) return read;
+  const parsed = schema.safeParse(read.value);
+  if (!parsed.success) return { ok: false, error: zodIssueError(parsed.error, read.value, codeFor) };
+  return { ok: true, value: parsed.data, envelope: read.envelope };
 }
 
 /**
