@@ -9,15 +9,13 @@
  * acknowledge its sender. A bad record becomes a dead letter with its reason
  * and never takes its neighbours down with it.
  */
-import { EcsEventSchema, type EcsEvent, type EventDraft } from '../core/event.js';
-import { describeIssues } from '../core/config.js';
+import type { EcsEvent } from '../core/event.js';
 import { uuidv7 } from '../core/ids.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import { Topics, type Bus, type BusMessage } from '../core/bus/bus.js';
 import type { DeadLetter } from '../core/store/store.js';
-import type { SyslogEnvelope } from './framing/syslog.js';
-import { FACILITY_NAMES, SEVERITY_NAMES } from './framing/syslog.js';
 import type { ParserTable } from './parsers/index.js';
+import { readRecord, type ReadOutcome } from './record-reader.js';
 import type { EmitResult, IngestRecord, Metrics, RejectedRecord } from './sources/types.js';
 
 /** Dead letters keep at most this much of the raw record. */
@@ -43,7 +41,8 @@ export interface DeadLetterInput {
 }
 
 export class IngestPipeline {
-  private readonly streams = new Map<string, Map<string, unknown>>();
+  /** Parser state by stream, then by org + parser: two orgs or formats on one stream name never share a Zeek header. */
+  private readonly streams = new Map<string, Map<string, Map<string, unknown>>>();
   private readonly now: () => Date;
 
   constructor(private readonly options: PipelineOptions) {
@@ -76,10 +75,10 @@ export class IngestPipeline {
 
     this.options.metrics.increment('collector.events_accepted', {}, events.length);
     for (const r of rejected) this.options.metrics.increment('collector.records_dropped', { reason: r.code });
-    await Promise.all([
-      events.length ? this.options.bus.publish(Topics.events, events) : undefined,
-      letters.length ? this.options.bus.publish(Topics.deadLetters, letters) : undefined,
-    ]);
+    // Dead letters first: if the events then fail, the sender is told nothing was taken and resends;
+    // a repeated dead letter is harmless, events stored under a failed answer would be duplicated.
+    if (letters.length) await this.options.bus.publish(Topics.deadLetters, letters);
+    if (events.length) await this.options.bus.publish(Topics.events, events);
     return { accepted, rejected };
   }
 
@@ -108,8 +107,7 @@ export class IngestPipeline {
     return { key: input.orgId ?? '-', value };
   }
 
-  private process(record: IngestRecord, ingested: string):
-    | { kind: 'event'; event: EcsEvent } | { kind: 'skip' } | { kind: 'error'; code: string; reason: string } {
+  private process(record: IngestRecord, ingested: string): ReadOutcome {
     if (!record.orgId) return { kind: 'error', code: 'unknown-sender', reason: `no org is configured for records from ${record.origin}` };
     const org = this.options.registry.stamp(record.orgId);
     if (!org) return { kind: 'error', code: 'unknown-org', reason: `org "${record.orgId}" is not in the org registry` };
@@ -117,83 +115,19 @@ export class IngestPipeline {
     const parser = this.options.parsers.get(record.parser);
     if (!parser) return { kind: 'error', code: 'unknown-parser', reason: `no parser named "${record.parser}"` };
 
-    let stream = this.streams.get(record.stream);
+    let byReader = this.streams.get(record.stream);
+    if (!byReader) {
+      byReader = new Map();
+      this.streams.set(record.stream, byReader);
+    }
+    const reader = `${record.orgId}\u0000${record.parser}`;
+    let stream = byReader.get(reader);
     if (!stream) {
       stream = new Map();
-      this.streams.set(record.stream, stream);
+      byReader.set(reader, stream);
     }
-    let outcome;
-    try {
-      outcome = parser.parse(record, { stream });
-    } catch (err) {
-      // A parser bug must not take the batch down; the record is kept for the fix.
-      return { kind: 'error', code: 'parser-crash', reason: `parser ${parser.name} failed: ${(err as Error).message}` };
-    }
-    if (outcome.kind !== 'event') return outcome;
-
-    const draft = stamp(outcome.event, record, org, ingested);
-    const checked = EcsEventSchema.safeParse(draft);
-    if (!checked.success) {
-      return { kind: 'error', code: 'schema', reason: `event fails the schema: ${describeIssues(checked.error).join('; ')}` };
-    }
-    return { kind: 'event', event: checked.data };
+    return readRecord(parser, record, stream, org, ingested);
   }
-}
-
-function stamp(draft: EventDraft, record: IngestRecord, org: object, ingested: string): Record<string, unknown> {
-  const event: Record<string, unknown> = {
-    ...draft,
-    event: {
-      ...draft.event,
-      id: record.stableId ?? uuidv7(),
-      ingested,
-      // The whole record as received: a syslog header is part of the original line.
-      original: record.raw ?? draft.event.original ?? record.text,
-    },
-    org,
-  };
-  if (record.envelope) mergeEnvelope(event, record.envelope);
-  if (record.extra) {
-    for (const [path, value] of Object.entries(record.extra)) setPath(event, path, value);
-  }
-  return event;
-}
-
-/** Syslog header fields the parser did not set itself. */
-function mergeEnvelope(event: Record<string, unknown>, env: SyslogEnvelope): void {
-  const log = { ...(event.log as Record<string, unknown> | undefined) };
-  if (!log.syslog) {
-    log.syslog = {
-      ...(env.priority !== undefined ? { priority: env.priority } : {}),
-      ...(env.facility !== undefined ? { facility: { code: env.facility, name: FACILITY_NAMES[env.facility] } } : {}),
-      ...(env.severity !== undefined ? { severity: { code: env.severity, name: SEVERITY_NAMES[env.severity] } } : {}),
-      ...(env.hostname ? { hostname: env.hostname } : {}),
-      ...(env.appname ? { appname: env.appname } : {}),
-      ...(env.procid ? { procid: env.procid } : {}),
-      ...(env.msgid ? { msgid: env.msgid } : {}),
-      ...(env.structuredData ? { structured_data: env.structuredData } : {}),
-      ...(env.rfc === '5424' ? { version: '1' } : {}),
-    };
-  }
-  event.log = log;
-  if (env.hostname) {
-    const host = { ...(event.host as Record<string, unknown> | undefined) };
-    if (!host.hostname) host.hostname = env.hostname;
-    event.host = host;
-  }
-}
-
-/** Set `a.b.c` on a nested object, copying the objects on the way (drafts may be shared). */
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (let i = 0; i < keys.length - 1; i++) {
-    const next = node[keys[i]];
-    const copy = next && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
-    node[keys[i]] = copy;
-    node = copy;
-  }
-  node[keys[keys.length - 1]] = value;
 }
 
 function cutRaw(raw: string): string {

@@ -12,6 +12,7 @@ export const MetricNames = {
   'collector.events_accepted': 'events published to the bus',
   'store.events_written': 'events newly written to the store',
   'store.dead_letters_written': 'dead letters written to the store',
+  'store.rule_hits_written': 'rule hits written to the store',
 } as const;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -46,4 +46,5 @@ export interface Bus {
 export const Topics = {
   events: 'iisa.events',
   deadLetters: 'iisa.dead-letters',
+  ruleHits: 'iisa.rule-hits',
 } as const;

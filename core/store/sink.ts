@@ -1,5 +1,5 @@
 /**
- * The store writer: consumes events and dead letters from the bus and
+ * The store writer: consumes events, dead letters and rule hits from the bus and
  * appends them to the store in batches. Resolving the bus handler only after
  * the store has committed is what makes delivery at-least-once end to end
  * (and the store's idempotent append makes re-delivery harmless).
@@ -7,7 +7,7 @@
 import { Topics, type Bus, type Subscription } from '../bus/bus.js';
 import type { EcsEvent } from '../event.js';
 import type { Metrics } from '../../collector/sources/types.js';
-import type { DeadLetter, Store } from './store.js';
+import type { DeadLetter, RuleHit, Store } from './store.js';
 
 export interface StoreSinkOptions {
   /** Largest batch written in one transaction. */
@@ -30,7 +30,11 @@ export class StoreSink {
       await store.appendDeadLetters(batch.map((m) => m.value));
       metrics.increment('store.dead_letters_written', {}, batch.length);
     });
-    return new StoreSink([events, letters]);
+    const hits = await bus.subscribe<RuleHit>(Topics.ruleHits, { group, maxBatch }, async (batch) => {
+      await store.appendRuleHits(batch.map((m) => m.value));
+      metrics.increment('store.rule_hits_written', {}, batch.length);
+    });
+    return new StoreSink([events, letters, hits]);
   }
 
   async close(): Promise<void> {

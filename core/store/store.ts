@@ -90,6 +90,44 @@ export interface DeadLetterQuery extends Scope {
   readonly limit?: number;
 }
 
+/**
+ * A rule matched: one event for a detection rule, the contributing events
+ * for a correlation. The alerting stage turns hits into graded alerts.
+ */
+export interface RuleHit {
+  /** Deterministic for detection hits (rule + event), so a re-delivered event does not hit twice. */
+  readonly id: string;
+  readonly kind: 'detection' | 'correlation';
+  /** The rule's id (its title when the rule has no id). */
+  readonly ruleId: string;
+  readonly ruleTitle: string;
+  /** Sigma level: informational, low, medium, high, critical. */
+  readonly level?: string;
+  readonly tags: readonly string[];
+  readonly orgId: string;
+  /** Event time of the (last) event, ISO. */
+  readonly time: string;
+  /** When the detector found it, ISO. */
+  readonly detectedAt: string;
+  /** The event for a detection hit; up to a bounded number of contributing events for a correlation. */
+  readonly eventIds: readonly string[];
+  /** Correlation only: the group-by values. */
+  readonly groupKey?: Readonly<Record<string, unknown>>;
+  /** Correlation only: the count / sum / average / percentile that met the condition. */
+  readonly value?: number;
+}
+
+export interface RuleHitQuery extends Scope {
+  /** Inclusive lower bound on `time`. */
+  readonly from?: Date;
+  /** Exclusive upper bound on `time`. */
+  readonly to?: Date;
+  readonly ruleId?: string;
+  readonly kind?: RuleHit['kind'];
+  /** Default 100, capped at 10000; newest first. */
+  readonly limit?: number;
+}
+
 export interface AppendResult {
   /** Events newly written; re-sent events (same `event.id`) are not counted twice. */
   readonly inserted: number;
@@ -98,6 +136,7 @@ export interface AppendResult {
 export interface RetentionResult {
   readonly events: number;
   readonly deadLetters: number;
+  readonly ruleHits: number;
 }
 
 export interface Store {
@@ -105,11 +144,14 @@ export interface Store {
   appendEvents(events: readonly EcsEvent[]): Promise<AppendResult>;
   /** Append dead letters in one durable batch. Idempotent by `id`. */
   appendDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /** Append rule hits in one durable batch. Idempotent by `id`. */
+  appendRuleHits(hits: readonly RuleHit[]): Promise<void>;
   searchEvents(query: EventQuery): Promise<EventPage>;
   countEvents(query: Omit<EventQuery, 'limit' | 'order' | 'cursor'>): Promise<number>;
   aggregateEvents(query: AggregateQuery): Promise<AggregateRow[]>;
   searchDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
-  /** Delete events and dead letters received before `cutoff`. */
+  searchRuleHits(query: RuleHitQuery): Promise<RuleHit[]>;
+  /** Delete events (by `@timestamp`), dead letters (by receive time) and rule hits (by `time`) before `cutoff`. */
   deleteOlderThan(cutoff: Date): Promise<RetentionResult>;
   /** Flush and release; safe to call twice. */
   close(): Promise<void>;

@@ -112,12 +112,15 @@ describe('IngestPipeline', () => {
       expect(letters[0]).to.deep.include({ code: 'parser-crash', raw: 'boom' });
     });
 
-    it('keeps parser state per stream, and forgets it when the stream ends', async () => {
+    it('keeps parser state per stream and org, and forgets it when the stream ends', async () => {
       await pipeline.emit([rec('a', { parser: 'counting', stream: 'x' }), rec('b', { parser: 'counting', stream: 'y' }), rec('c', { parser: 'counting', stream: 'x' })]);
       expect(events.map((e) => e.labels?.seen)).to.deep.equal(['1', '1', '2']);
+      // Another org on the same stream name starts from its own state.
+      await pipeline.emit([rec('e', { parser: 'counting', stream: 'x', orgId: 'ent-b' })]);
+      expect(events[3].labels?.seen).to.equal('1');
       pipeline.endStream('x');
       await pipeline.emit([rec('d', { parser: 'counting', stream: 'x' })]);
-      expect(events[3].labels?.seen).to.equal('1');
+      expect(events[4].labels?.seen).to.equal('1');
     });
 
     it('adds the syslog header fields and the source\'s own fields', async () => {
@@ -137,6 +140,25 @@ describe('IngestPipeline', () => {
       expect(Buffer.byteLength(letters[0].raw)).to.be.at.most(MAX_DEAD_LETTER_RAW_BYTES + 64);
       expect(letters[0].raw.startsWith('x'.repeat(MAX_DEAD_LETTER_RAW_BYTES))).to.equal(true);
       expect(letters[0].raw).to.contain(`[cut: ${huge.length} bytes received]`);
+    });
+    it('publishes dead letters before events, so a failed batch is never half-acknowledged', async () => {
+      const order: string[] = [];
+      const failingEvents = {
+        publish: async (topic: string, messages: readonly unknown[]) => {
+          order.push(topic);
+          if (topic === Topics.events) throw new Error('store unavailable');
+          await bus.publish(topic, messages as never);
+        },
+        subscribe: bus.subscribe.bind(bus),
+        close: bus.close.bind(bus),
+      };
+      const failing = new IngestPipeline({ parsers: new ParserTable([ecsParser]), registry: registry(), bus: failingEvents, metrics, now: () => received });
+      let error: Error | undefined;
+      try { await failing.emit([rec('{"@timestamp":"2026-11-25T13:59:00Z"}'), rec('{bad')]); } catch (err) { error = err as Error; }
+      expect(error?.message).to.equal('store unavailable');
+      expect(order).to.deep.equal([Topics.deadLetters, Topics.events]);
+      expect(letters).to.have.length(1);
+      expect(events).to.have.length(0);
     });
   });
 

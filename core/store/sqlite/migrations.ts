@@ -76,6 +76,27 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'rule hits',
+    up(db) {
+      // The whole hit is kept as JSON; the columns are what queries filter and sort on.
+      db.exec(`
+        CREATE TABLE rule_hits (
+          rid      INTEGER PRIMARY KEY,
+          id       TEXT NOT NULL UNIQUE,
+          ts       INTEGER NOT NULL,
+          org_id   TEXT NOT NULL,
+          rule_id  TEXT NOT NULL,
+          kind     TEXT NOT NULL,
+          doc      TEXT NOT NULL
+        );
+        CREATE INDEX rule_hits_org_ts ON rule_hits (org_id, ts);
+        CREATE INDEX rule_hits_ts ON rule_hits (ts);
+        CREATE INDEX rule_hits_rule_ts ON rule_hits (rule_id, ts);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

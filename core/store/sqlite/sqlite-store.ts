@@ -36,6 +36,8 @@ import type {
   EventQuery,
   FieldFilter,
   RetentionResult,
+  RuleHit,
+  RuleHitQuery,
   Store,
 } from '../store.js';
 import { migrate } from './migrations.js';
@@ -284,6 +286,46 @@ export class SqliteStore implements Store {
     return result;
   }
 
+  async appendRuleHits(hits: readonly RuleHit[]): Promise<void> {
+    this.assertOpen();
+    if (hits.length === 0) return;
+    const insert = this.statement('INSERT OR IGNORE INTO rule_hits (id, ts, org_id, rule_id, kind, doc) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const hit of hits) insert.run(hit.id, epochMs(new Date(hit.time), 'time'), hit.orgId, hit.ruleId, hit.kind, JSON.stringify(hit));
+    })();
+  }
+
+  /** Newest first. */
+  async searchRuleHits(query: RuleHitQuery): Promise<RuleHit[]> {
+    this.assertOpen();
+    if (query.orgIds?.length === 0) return [];
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    if (query.from !== undefined) {
+      clauses.push('ts >= ?');
+      params.push(epochMs(query.from, 'from'));
+    }
+    if (query.to !== undefined) {
+      clauses.push('ts < ?');
+      params.push(epochMs(query.to, 'to'));
+    }
+    if (query.orgIds !== undefined) {
+      clauses.push('org_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(query.orgIds));
+    }
+    if (query.ruleId !== undefined) {
+      clauses.push('rule_id = ?');
+      params.push(query.ruleId);
+    }
+    if (query.kind !== undefined) {
+      clauses.push('kind = ?');
+      params.push(query.kind);
+    }
+    const sql = `SELECT doc FROM rule_hits${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ts DESC, rid DESC LIMIT ?`;
+    const rows = this.statement(sql).all(...params, clampLimit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as RuleHit);
+  }
+
   /**
    * Newest first. A letter without an org (sender not identified) is seen
    * only by unscoped callers (`orgIds` undefined).
@@ -333,7 +375,8 @@ export class SqliteStore implements Store {
       'DELETE FROM dead_letters WHERE rid IN (SELECT rid FROM dead_letters WHERE received < ? ORDER BY received LIMIT ?)',
       before,
     );
-    return { events, deadLetters };
+    const ruleHits = await this.deleteChunked('DELETE FROM rule_hits WHERE rid IN (SELECT rid FROM rule_hits WHERE ts < ? ORDER BY ts LIMIT ?)', before);
+    return { events, deadLetters, ruleHits };
   }
 
   async close(): Promise<void> {
@@ -444,8 +487,7 @@ function filterCondition(filter: FieldFilter): Where {
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
     throw new TypeError(`filter on ${filter.field}: value must be a string, number or boolean`);
   }
-  // Stored IPs are canonical (IpSchema), so the query value must be too.
-  const value = typeof raw === 'string' && isIpField(filter.field) ? (canonicalIp(raw) ?? raw) : raw;
+  const value = typeof raw === 'string' && isIpField(filter.field) ? ipQueryValue(raw) : raw;
   const column = HOT_COLUMNS.get(filter.field);
   const text = String(value);
   switch (filter.op) {
@@ -487,6 +529,16 @@ function numericForm(value: string | number | boolean): number | null {
 function booleanForm(value: string | number | boolean): string | null {
   if (typeof value === 'boolean') return String(value);
   return value === 'true' || value === 'false' ? value : null;
+}
+
+/**
+ * Stored IPs are canonical (IpSchema: lower-case hex), so a query value on an
+ * IP field must be too. A whole address is canonicalised; a partial one (a
+ * `prefix` such as `2001:DB8:`) cannot be, but lower-casing it is what makes
+ * its hex digits compare equal to the stored ones.
+ */
+function ipQueryValue(raw: string): string {
+  return canonicalIp(raw) ?? raw.toLowerCase();
 }
 
 /** IP-valued ECS fields: `*.ip`, `*_ip` (dns.resolved_ip) and `related.ip`. */

@@ -28,8 +28,8 @@ describe('FileSource', () => {
     return c.records.map((r) => r.text);
   }
 
-  function saved(c = ctx): SavedOffset | undefined {
-    const file = offsetFilePath(c.dataDir, path);
+  function saved(c = ctx, org = 'ent-a', parser = 'iptables'): SavedOffset | undefined {
+    const file = offsetFilePath(c.dataDir, { path, org, parser });
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SavedOffset) : undefined;
   }
 
@@ -66,8 +66,9 @@ describe('FileSource', () => {
       expect(ctx.records.map((r) => r.stableId)).to.have.length(3).and.satisfy((ids: string[]) => new Set(ids).size === 3);
       expect(ctx.metrics.count(SourceMetric.recordsReceived, { source: 'file' })).to.equal(3);
       await waitFor(() => saved()?.offset === 16, 5000, 'the offset after the blank line');
-      const file = offsetFilePath(ctx.dataDir, path);
-      expect(file).to.equal(join(ctx.dataDir, 'offsets', `${createHash('sha256').update(path).digest('hex')}.json`));
+      const file = offsetFilePath(ctx.dataDir, { path, org: 'ent-a', parser: 'iptables' });
+      const key = createHash('sha256').update(JSON.stringify([path, 'ent-a', 'iptables'])).digest('hex');
+      expect(file).to.equal(join(ctx.dataDir, 'offsets', `${key}.json`));
       expect(saved()).to.include({ ino: st.ino.toString(), generation: 0 });
     });
 
@@ -181,6 +182,105 @@ describe('FileSource', () => {
       expect(ctx.records[2].stableId).not.to.equal(ctx.records[0].stableId);
       await waitFor(() => saved()?.offset === 3, 5000, 'the offset in the truncated file');
       expect(saved()?.generation).to.equal(1);
+    });
+
+    it('keeps sources on one file for different orgs or parsers apart: own offsets, distinct ids', async () => {
+      writeFileSync(path, 'a\nb\n');
+      const keys = [['ent-a', 'iptables'], ['ent-b', 'iptables'], ['ent-a', 'ics-gateway']] as const;
+      const contexts = keys.map(() => new RecordingSourceContext({ dataDir: ctx.dataDir }));
+      for (const [i, [org, parser]] of keys.entries()) await tail({ org, parser }, contexts[i]);
+      await waitFor(() => contexts.every((c, i) => c.records.length === 2 && saved(c, ...keys[i])?.offset === 4), 5000, 'every source');
+      for (const [i, [org, parser]] of keys.entries()) {
+        expect(texts(contexts[i])).to.deep.equal(['a', 'b']);
+        expect(contexts[i].records.every((r) => r.orgId === org && r.parser === parser)).to.equal(true);
+      }
+      const allIds = contexts.flatMap((c) => c.records.map((r) => r.stableId));
+      expect(new Set(allIds).size, 'ids unique across orgs and parsers').to.equal(6);
+      const files = keys.map(([org, parser]) => offsetFilePath(ctx.dataDir, { path, org, parser }));
+      expect(new Set(files).size).to.equal(3);
+
+      // Each resumes from its own offset: one that was stopped earlier still gets what it missed.
+      await running[1].stop();
+      appendFileSync(path, 'c\n');
+      await waitFor(() => contexts[0].records.length === 3 && contexts[2].records.length === 3, 5000, 'the running sources');
+      await waitFor(() => saved(contexts[0], ...keys[0])?.offset === 6, 5000, 'the first offset');
+      const resumed = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      await tail({ org: 'ent-b' }, resumed);
+      await waitFor(() => resumed.records.length === 1, 5000, 'the line ent-b missed');
+      expect(texts(resumed)).to.deep.equal(['c']);
+    });
+
+    it('notices a truncation followed by writes past the old offset before the next poll', async () => {
+      writeFileSync(path, 'first line\n');
+      ctx.mode = 'hold';
+      await tail();
+      await waitFor(() => ctx.held.length === 1, 5000, 'the emit of the first line');
+      // copytruncate, and the writer has already written more than was read before the source looks again.
+      truncateSync(path, 0);
+      const rewritten = 'NEW-A a line longer than the first\nNEW-B\n';
+      appendFileSync(path, rewritten);
+      ctx.mode = 'accept';
+      ctx.releaseAll();
+      await waitFor(() => ctx.records.length === 3, 5000, 'the rewritten file from its start');
+      expect(texts()).to.deep.equal(['first line', 'NEW-A a line longer than the first', 'NEW-B']);
+      expect(ctx.records[1].extra).to.include({ 'log.offset': 0 });
+      expect(ctx.records[1].stableId).not.to.equal(ctx.records[0].stableId);
+      await waitFor(() => saved()?.offset === rewritten.length, 5000, 'the offset in the rewritten file');
+      expect(saved()?.generation).to.equal(1);
+    });
+
+    it('notices at restart a file truncated and rewritten past the saved offset while stopped', async () => {
+      writeFileSync(path, 'old one\nold two\n');
+      const first = await tail();
+      await waitFor(() => ctx.records.length === 2 && saved()?.offset === 16, 5000, 'the old lines stored');
+      await first.stop();
+      truncateSync(path, 0);
+      appendFileSync(path, 'new one is a longer line\nnew two\n');
+      const ctx2 = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      await tail({}, ctx2);
+      await waitFor(() => ctx2.records.length === 2, 5000, 'the rewritten file');
+      expect(texts(ctx2)).to.deep.equal(['new one is a longer line', 'new two']);
+      expect(ctx2.records[0].stableId).not.to.equal(ctx.records[0].stableId);
+      await waitFor(() => saved(ctx2)?.offset === 33, 5000, 'the offset in the rewritten file');
+      expect(saved(ctx2)?.generation).to.equal(1);
+    });
+
+    it('after a restart, finishes a file rotated by rename while stopped before reading the new one', async () => {
+      writeFileSync(path, 'a1\na2\n');
+      const first = await tail();
+      await waitFor(() => ctx.records.length === 2 && saved()?.offset === 6, 5000, 'the first lines stored');
+      await first.stop();
+      // Written and rotated while the collector was down: a3 and a4 are only in the rotated file.
+      appendFileSync(path, 'a3\na4 without newline');
+      renameSync(path, `${path}.1`);
+      writeFileSync(path, 'b1\nb2\n');
+      const ctx2 = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      await tail({}, ctx2);
+      await waitFor(() => ctx2.records.length === 4, 5000, 'the rest of the rotated file, then the new one');
+      expect(texts(ctx2)).to.deep.equal(['a3', 'a4 without newline', 'b1', 'b2']);
+      expect(ctx2.records[0].extra).to.include({ 'log.offset': 6 });
+      expect(ctx2.records[2].extra).to.include({ 'log.offset': 0 });
+      expect(ctx2.endedStreams).to.include(`file:${path}`);
+      const newIno = statSync(path, { bigint: true }).ino.toString();
+      await waitFor(() => saved(ctx2)?.offset === 6 && saved(ctx2)?.ino === newIno, 5000, 'the new file offset');
+    });
+
+    it('after a restart, follows the rotated file until a new one appears at the path', async () => {
+      writeFileSync(path, 'a1\n');
+      const first = await tail();
+      await waitFor(() => ctx.records.length === 1 && saved()?.offset === 3, 5000, 'the first line stored');
+      await first.stop();
+      appendFileSync(path, 'a2\n');
+      renameSync(path, `${path}.1`);
+      const ctx2 = new RecordingSourceContext({ dataDir: ctx.dataDir });
+      await tail({}, ctx2);
+      await waitFor(() => ctx2.records.length === 1, 5000, 'the rest of the rotated file');
+      // The writer may still hold the rotated file open.
+      appendFileSync(`${path}.1`, 'a3\n');
+      await waitFor(() => ctx2.records.length === 2, 5000, 'a line appended to the rotated file');
+      writeFileSync(path, 'b1\n');
+      await waitFor(() => ctx2.records.length === 3, 5000, 'the new file');
+      expect(texts(ctx2)).to.deep.equal(['a2', 'a3', 'b1']);
     });
 
     it('dead-letters an over-long line as too-large and moves past it', async () => {

@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { EcsEventSchema } from '../../../core/event.js';
 import type { EcsEvent } from '../../../core/event.js';
-import type { DeadLetter, EventQuery, Store } from '../../../core/store/store.js';
+import type { DeadLetter, EventQuery, RuleHit, Store } from '../../../core/store/store.js';
 import { makeEvent } from '../../helpers/events.js';
 import type { EventOverrides } from '../../helpers/events.js';
 
@@ -34,6 +34,14 @@ function ids(events: readonly EcsEvent[]): string[] {
 
 function sortedIds(events: readonly EcsEvent[]): string[] {
   return ids(events).sort();
+}
+
+function hit(overrides: Partial<RuleHit> & { id: string }): RuleHit {
+  return {
+    kind: 'detection', ruleId: 'rule-1', ruleTitle: 'Modbus write from a host outside the allow-list', level: 'high',
+    tags: ['attack.ics', 'attack.t0855'], orgId: 'org-a', time: new Date(T0).toISOString(), detectedAt: new Date(T0 + 5).toISOString(),
+    eventIds: ['e-1'], ...overrides,
+  };
 }
 
 function letter(overrides: Partial<DeadLetter> & { id: string }): DeadLetter {
@@ -227,6 +235,33 @@ export function storeConformance(name: string, open: OpenStore): void {
         expect(await eq('related.ip', '198.51.100.1')).to.deep.equal(ids([v4]));
         expect(await eq('source.ip', '::ffff:192.0.2.10')).to.deep.equal(ids([mapped]));
         expect(await eq('source.ip', '2001:db8::2')).to.deep.equal([]);
+      });
+
+      it('matches an IP prefix whatever the case of its hex digits, on hot and document fields', async () => {
+        const v6 = ev({
+          source: { ip: '2001:DB8:ABCD::1' },
+          destination: { ip: '2001:db8:abcd::2' },
+          host: { ip: ['FD00:AB::7', '10.1.2.3'] },
+          observer: { ip: ['2001:DB8:ABCD::fe'] },
+          related: { ip: ['2001:db8:abcd::1', '2001:db8:abcd::2'] },
+          dns: { resolved_ip: ['2001:DB8:ABCD::53'] },
+        });
+        const v4 = ev({ source: { ip: '192.0.2.10' }, destination: { ip: '198.51.100.1' }, host: { ip: ['10.1.9.9'] } });
+        const other = ev({ source: { ip: '2001:db8:ef::1' }, destination: { ip: 'fe80::1' } });
+        await store.appendEvents([v6, v4, other]);
+        const prefix = async (field: string, value: string): Promise<string[]> =>
+          sortedIds((await store.searchEvents({ filters: [{ field, op: 'prefix', value }] })).events);
+        expect(await prefix('source.ip', '2001:DB8:')).to.deep.equal(sortedIds([v6, other]));
+        expect(await prefix('source.ip', '2001:DB8:ABCD:')).to.deep.equal(ids([v6]));
+        expect(await prefix('destination.ip', '2001:DB8:AbCd:')).to.deep.equal(ids([v6]));
+        expect(await prefix('destination.ip', 'FE80:')).to.deep.equal(ids([other]));
+        expect(await prefix('host.ip', 'FD00:AB:')).to.deep.equal(ids([v6]));
+        expect(await prefix('host.ip', '10.1.')).to.deep.equal(sortedIds([v6, v4]));
+        expect(await prefix('observer.ip', '2001:DB8:ABCD::F')).to.deep.equal(ids([v6]));
+        expect(await prefix('related.ip', '2001:DB8:ABCD::')).to.deep.equal(ids([v6]));
+        expect(await prefix('dns.resolved_ip', '2001:DB8:ABCD::5')).to.deep.equal(ids([v6]));
+        expect(await prefix('source.ip', '192.0.2.')).to.deep.equal(ids([v4]));
+        expect(await prefix('source.ip', '2001:DB9:')).to.deep.equal([]);
       });
 
       describe('text', () => {
@@ -453,24 +488,56 @@ export function storeConformance(name: string, open: OpenStore): void {
       });
     });
 
+    describe('appendRuleHits / searchRuleHits', () => {
+      it('keeps one copy per id and gives hits back as appended, newest first', async () => {
+        const detection = hit({ id: 'h-1', time: at(1000) });
+        const correlation = hit({
+          id: 'h-2', kind: 'correlation', ruleId: 'corr-1', ruleTitle: 'Brute force then write', time: at(2000),
+          eventIds: ['e-1', 'e-2', 'e-3'], groupKey: { 'source.ip': '2001:db8::7' }, value: 12,
+        });
+        await store.appendRuleHits([detection, correlation]);
+        await store.appendRuleHits([detection]);
+        await store.appendRuleHits([]);
+        expect(await store.searchRuleHits({})).to.deep.equal([correlation, detection]);
+      });
+
+      it('filters by org scope, time, rule and kind, and limits', async () => {
+        await store.appendRuleHits([
+          hit({ id: 'a1', orgId: 'org-a', time: at(0) }),
+          hit({ id: 'a2', orgId: 'org-a', ruleId: 'rule-2', time: at(1000) }),
+          hit({ id: 'b1', orgId: 'org-b', time: at(2000), kind: 'correlation' }),
+        ]);
+        const ids = (hits: readonly RuleHit[]) => hits.map((h) => h.id).sort();
+        expect(ids(await store.searchRuleHits({ orgIds: ['org-a'] }))).to.deep.equal(['a1', 'a2']);
+        expect(await store.searchRuleHits({ orgIds: [] })).to.deep.equal([]);
+        expect(ids(await store.searchRuleHits({ orgIds: ['org-b'] }))).to.deep.equal(['b1']);
+        expect(ids(await store.searchRuleHits({ from: new Date(T0 + 1000), to: new Date(T0 + 2000) }))).to.deep.equal(['a2']);
+        expect(ids(await store.searchRuleHits({ ruleId: 'rule-1' }))).to.deep.equal(['a1', 'b1']);
+        expect(ids(await store.searchRuleHits({ kind: 'correlation' }))).to.deep.equal(['b1']);
+        expect(await store.searchRuleHits({ limit: 1 })).to.have.length(1);
+      });
+    });
+
     describe('deleteOlderThan', () => {
-      it('deletes events by @timestamp and dead letters by receivedAt before the cutoff', async () => {
+      it('deletes events by @timestamp, dead letters by receivedAt and rule hits by time before the cutoff', async () => {
         const old = [ev({ '@timestamp': at(-2000), message: 'old pump' }), ev({ '@timestamp': at(-1), message: 'old pump' })];
         const kept = [ev({ '@timestamp': at(0), message: 'new pump' }), ev({ '@timestamp': at(5000), message: 'new pump' })];
         await store.appendEvents([...old, ...kept]);
         await store.appendDeadLetters([letter({ id: 'old', receivedAt: at(-1) }), letter({ id: 'new', receivedAt: at(0) })]);
-        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 2, deadLetters: 1 });
+        await store.appendRuleHits([hit({ id: 'h-old', time: at(-1) }), hit({ id: 'h-new', time: at(0) })]);
+        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 2, deadLetters: 1, ruleHits: 1 });
         expect(sortedIds((await store.searchEvents({})).events)).to.deep.equal(sortedIds(kept));
         expect(sortedIds((await store.searchEvents({ text: 'pump' })).events)).to.deep.equal(sortedIds(kept));
         expect(await store.countEvents({})).to.equal(2);
         expect((await store.searchDeadLetters({})).map((l) => l.id)).to.deep.equal(['new']);
-        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 0, deadLetters: 0 });
+        expect((await store.searchRuleHits({})).map((h) => h.id)).to.deep.equal(['h-new']);
+        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 0, deadLetters: 0, ruleHits: 0 });
       });
 
       it('deletes large backlogs completely', async () => {
         await store.appendEvents(Array.from({ length: 5000 }, (_, i) => ev({ '@timestamp': at(-1 - i) })));
         await store.appendEvents([ev({ '@timestamp': at(0) })]);
-        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 5000, deadLetters: 0 });
+        expect(await store.deleteOlderThan(new Date(T0))).to.deep.equal({ events: 5000, deadLetters: 0, ruleHits: 0 });
         expect(await store.countEvents({})).to.equal(1);
       });
     });
