@@ -9,6 +9,8 @@ import { registerNodeCommand } from './node-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerParsersCommand } from './parsers-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerHuntCommand } from './hunt-command.js';
+import { registerRulesCommand } from './rules-command.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -20,7 +22,9 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerEventsCommand(program);
   registerParsersCommand(program);
+  registerHuntCommand(program);
   registerDemoCommand(program);
+  registerRulesCommand(program);
   return program;
 }
 

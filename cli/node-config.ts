@@ -37,6 +37,10 @@ export const NodeConfigSchema = z.strictObject({
     capacity: z.number().int().positive().default(10_000).describe('messages buffered per topic and consumer group before producers wait'),
   }).default({ type: 'memory', capacity: 10_000 }),
   ingestTokens: z.string().optional().describe('path of the ingest token list (YAML)'),
+  detector: z.strictObject({
+    rules: z.array(z.string()).min(1).describe('Sigma rule files and folders'),
+    reloadIntervalMs: z.number().int().positive().default(2000).describe('how often rule files are checked for changes'),
+  }).optional().describe('run the Sigma rules on every stored event; absent: no detection on this node'),
   sources: z.array(z.looseObject({ type: z.string() })).default([]),
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -83,6 +87,7 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     dataDir: at(raw.dataDir),
     store: { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) },
     ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
+    ...(raw.detector ? { detector: { ...raw.detector, rules: raw.detector.rules.map(at) } } : {}),
     sourceConfigs,
     baseDir,
   });

@@ -17,6 +17,7 @@ import { parsers as builtinParserTable, type ParserTable } from '../collector/pa
 import { sourceUnit } from '../collector/sources/index.js';
 import type { Source, SourceContext } from '../collector/sources/types.js';
 import { IngestTokens } from '../collector/tokens.js';
+import { DetectorStage } from '../detector/stage.js';
 import type { NodeConfig } from './node-config.js';
 
 export interface RunningNode {
@@ -29,6 +30,8 @@ export interface RunningNode {
   readonly log: JsonLogger;
   /** Sources in config order, with their type. */
   readonly sources: readonly { type: string; source: Source }[];
+  /** Present when the config has a `detector` section. */
+  readonly detector?: DetectorStage;
   stop(): Promise<void>;
 }
 
@@ -51,6 +54,10 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
   const store = SqliteStore.open({ path: config.store.path!, synchronous: config.store.synchronous });
   const bus = new InMemoryBus({ capacity: config.bus.capacity });
   const sink = await StoreSink.start(bus, store, metrics);
+  // Subscribed before any source starts, so every event is offered to the rules.
+  const detector = config.detector
+    ? await DetectorStage.start({ bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs, metrics, log })
+    : undefined;
   const pipeline = new IngestPipeline({ parsers: options.parsers ?? builtinParserTable, registry, bus, metrics });
 
   const ctx: SourceContext = {
@@ -81,6 +88,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     stopping ??= (async () => {
       clearInterval(retention);
       await Promise.allSettled(sources.map(({ source }) => source.stop()));
+      await detector?.close();
       await sink.close();
       await bus.close();
       await store.close();
@@ -99,5 +107,5 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions = 
     await stop();
     throw err;
   }
-  return { config, registry, store, bus, pipeline, metrics, log, sources, stop };
+  return { config, registry, store, bus, pipeline, metrics, log, sources, stop, ...(detector ? { detector } : {}) };
 }

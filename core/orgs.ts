@@ -47,6 +47,8 @@ export const OrgSchema = z.strictObject({
   industry: z.enum(Industries).optional(),
   category: z.enum(Categories).optional(),
   grade: z.number().int().min(1, 'grade is 1..3 (3 most important)').max(3, 'grade is 1..3 (3 most important)').optional(),
+  /** ISO 3166-1 alpha-2 countries the org operates in (logins and API use from elsewhere are suspect). */
+  countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as CN')).default(['CN']),
   /** Provincial regulators only: the enterprise categories this regulator oversees. */
   oversees: z.array(z.enum(Categories)).optional(),
   assets: z.array(AssetSchema).default([]),

@@ -13,6 +13,15 @@ export const MetricNames = {
   'store.events_written': 'events newly written to the store',
   'store.dead_letters_written': 'dead letters written to the store',
   'store.rule_hits_written': 'rule hits written to the store',
+  'collector.auth_failures': 'ingest requests refused for a missing or unknown token, by source',
+  'detector.rule_hits': 'rule hits the detector published (detections and correlations)',
+  'detector.rule_reloads': 'times a changed rule set was loaded without a restart',
+  'detector.correlation_groups_capped': 'hits refused because their correlation rule already had maxGroupsPerRule live groups, by rule',
+  'detector.correlation_values_capped': 'values not tracked exactly because a group reached its distinct-value or sample cap, by rule',
+  'detector.correlation_hits_late': 'rule hits dropped because they arrived later than latenessMs behind the newest hit, by rule',
+  'detector.correlation_hits_dropped': 'rule hits a correlation could not use, by rule and reason (timestamp, group_field_missing)',
+  'detector.correlation_reorder_forced': 'hits processed before their lateness elapsed because the reorder buffer was full',
+  'detector.correlations_fired': 'correlation hits produced, by rule',
 } as const;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -1,0 +1,199 @@
+/**
+ * Differential test: the stream matcher and the SQL compiler must select
+ * the same events. Every rule in rules/ and a seeded sample of SigmaHQ's
+ * rules run through both over the same stored events (generated per rule
+ * by test/helpers/sigma-events.ts, plus the proof events beside our rules),
+ * and the (rule, event) hit sets must be equal.
+ */
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { parse as parseYaml } from 'yaml';
+import type { EcsEvent } from '../../../core/event.js';
+import { uuidv7 } from '../../../core/ids.js';
+import { SqliteStore } from '../../../core/store/sqlite/sqlite-store.js';
+import { loadDefaultMapping } from '../../../detector/sigma/mapping/index.js';
+import type { DetectionRule, SigmaFilter } from '../../../detector/sigma/model.js';
+import { parseRuleText } from '../../../detector/sigma/parse.js';
+import { StaticPlaceholderSource } from '../../../detector/sigma/placeholders.js';
+import { huntSql, ruleKey } from '../../../detector/sigma/sql/hunt.js';
+import { StreamMatcher } from '../../../detector/sigma/stream/index.js';
+import { makeEvent } from '../../helpers/events.js';
+import { corpusPath, repoRoot, tempDir } from '../../helpers/paths.js';
+import { Rng, generateEvents } from '../../helpers/sigma-events.js';
+
+const SEED = 20_240_301;
+/** SigmaHQ files sampled; enough that at least MIN_SIGMAHQ_RULES compile on both sides. */
+const SIGMAHQ_FILES = 640;
+const MIN_SIGMAHQ_RULES = 500;
+const EVENTS_PER_RULE = 14;
+const ORGS = ['org-a', 'org-b'];
+const BASE_TIME = Date.parse('2024-01-01T00:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+const placeholders = new StaticPlaceholderSource({
+  EngineeringHosts: { 'org-a': ['10.0.0.5', '2001:db8::5', '10.20.0.0/16'], 'org-b': ['10.0.0.6', 'fd00:b::/48'] },
+  OrgNetworks: { 'org-a': ['10.0.0.0/8', '2001:db8::/32'], 'org-b': ['192.168.0.0/16', 'fd00:b::/32'] },
+  HomeCountries: { 'org-a': ['DE', 'AT'], 'org-b': ['CN'] },
+  Plcs: { 'org-a': ['10.0.1.10'], 'org-b': ['192.168.1.10'] },
+  Gateways: { 'org-a': ['10.0.0.1'], 'org-b': ['192.168.0.1'] },
+  Firewalls: { 'org-a': ['10.0.0.254'], 'org-b': ['192.168.0.254'] },
+  ResolverNodes: { 'org-a': ['2001:db8::53'], 'org-b': ['192.168.0.53'] },
+  PlatformServices: { 'org-a': ['2001:db8::80'], 'org-b': ['192.168.0.80'] },
+});
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...yamlFiles(path));
+    else if (/\.ya?ml$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+interface Loaded {
+  readonly rules: DetectionRule[];
+  readonly filters: SigmaFilter[];
+}
+
+function parseFiles(files: readonly string[]): Loaded {
+  const rules: DetectionRule[] = [];
+  const filters: SigmaFilter[] = [];
+  for (const file of files) {
+    const set = parseRuleText(readFileSync(file, 'utf8'), relative(repoRoot, file), { placeholders });
+    rules.push(...set.rules);
+    filters.push(...set.filters);
+  }
+  return { rules, filters };
+}
+
+/** The proof events our own rules carry (`*.tests.yml`: match / nomatch lists). */
+function proofEvents(files: readonly string[]): EcsEvent[] {
+  const out: EcsEvent[] = [];
+  for (const file of files) {
+    const doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    for (const key of ['match', 'nomatch']) {
+      const list = doc?.[key];
+      if (!Array.isArray(list)) continue;
+      for (const raw of list) {
+        if (raw === null || typeof raw !== 'object') continue;
+        const event = structuredClone(raw) as Record<string, unknown>;
+        const base = makeEvent();
+        const meta = (event.event ?? {}) as Record<string, unknown>;
+        event.event = { ...meta, id: uuidv7() };
+        if (!Number.isFinite(Date.parse(String(event['@timestamp'])))) event['@timestamp'] = base['@timestamp'];
+        const org = (event.org ?? {}) as Record<string, unknown>;
+        event.org = { ...org, id: typeof org.id === 'string' ? org.id : 'org-a' };
+        out.push(event as EcsEvent);
+      }
+    }
+  }
+  return out;
+}
+
+describe('Sigma backends (differential)', () => {
+  describe('stream matcher vs SQL compiler', () => {
+    let dir: string;
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('select the same events for rules/ and a sample of SigmaHQ rules', async function () {
+      this.timeout(120_000);
+      const rng = new Rng(SEED);
+      const mapping = loadDefaultMapping();
+
+      const ownFiles = yamlFiles(join(repoRoot, 'rules'));
+      const own = parseFiles(ownFiles.filter((f) => !f.endsWith('.tests.yml')));
+      const sigmaFiles = rng.shuffle(yamlFiles(corpusPath('sigmahq', 'rules'))).slice(0, SIGMAHQ_FILES).sort();
+      const sigma = parseFiles(sigmaFiles);
+
+      // One rule per key, so hits name their rule unambiguously; only rules both backends take.
+      const seen = new Set<string>();
+      const candidates = [...own.rules, ...sigma.rules].filter((rule) => {
+        const key = ruleKey(rule);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      const filters = own.filters;
+      const options = { mapping, placeholders, filters, unrouted: 'every-event' } as const;
+      const matcher = new StreamMatcher({ rules: candidates, ...options });
+      const failed = new Set(matcher.problems.map((p) => p.rule));
+      const rules = candidates.filter((rule) => !failed.has(rule.id ?? rule.title));
+      const ownCount = rules.filter((rule) => own.rules.includes(rule)).length;
+      const sigmaCount = rules.length - ownCount;
+      expect(sigmaCount, 'SigmaHQ rules compiled by the stream matcher').to.be.at.least(MIN_SIGMAHQ_RULES);
+
+      // SigmaHQ rules are hunted over the day of their logsource's events (each logsource its own day),
+      // so the SQL side scans a neighbourhood, not every event; stream hits are cut to the same windows.
+      // Our own rules are hunted over everything.
+      const ownRules = new Set(own.rules);
+      const logsourceKeys = [...new Set(rules.filter((r) => !ownRules.has(r)).map((r) => mapping.resolve(r.logsource).key))].sort();
+      const windowOf = (rule: DetectionRule): { from: number; to: number } => {
+        if (ownRules.has(rule)) return { from: 0, to: Date.parse('9999-01-01T00:00:00Z') };
+        const day = logsourceKeys.indexOf(mapping.resolve(rule.logsource).key) + 1;
+        return { from: BASE_TIME + day * DAY_MS, to: BASE_TIME + (day + 1) * DAY_MS };
+      };
+
+      const events: EcsEvent[] = proofEvents(ownFiles.filter((f) => f.endsWith('.tests.yml')));
+      for (const rule of rules) {
+        const baseTime = ownRules.has(rule) ? BASE_TIME : windowOf(rule).from;
+        events.push(...generateEvents(rule, mapping.resolve(rule.logsource), { rng, orgs: ORGS, placeholders, maxEvents: EVENTS_PER_RULE, baseTime }));
+      }
+      dir = tempDir('iisa-sigma-diff-');
+      const store = SqliteStore.open({ path: join(dir, 'events.db'), synchronous: 'normal' });
+      await store.appendEvents(events);
+      await store.close();
+
+      const streamHits = new Set<string>();
+      const final = new StreamMatcher({ rules, ...options });
+      for (const event of events) {
+        const ts = Date.parse(event['@timestamp']);
+        final.match(event, (rule) => {
+          const window = windowOf(rule);
+          if (ts >= window.from && ts < window.to) streamHits.add(`${ruleKey(rule)} ${event.event.id ?? ''}`);
+        });
+      }
+
+      const db = new Database(join(dir, 'events.db'), { readonly: true });
+      const sqlHits = new Set<string>();
+      const errors: { ruleId: string; message: string }[] = [];
+      try {
+        const orgIds = [...new Set(events.map((e) => e.org?.id ?? ''))];
+        const byWindow = new Map<number, DetectionRule[]>();
+        for (const rule of rules) {
+          const from = windowOf(rule).from;
+          byWindow.set(from, [...(byWindow.get(from) ?? []), rule]);
+        }
+        for (const group of byWindow.values()) {
+          const window = windowOf(group[0]);
+          const query = { from: new Date(window.from), to: new Date(window.to), orgIds, limitPerRule: 1_000_000 };
+          const result = huntSql(db, group, query, options);
+          for (const hit of result.hits) sqlHits.add(`${hit.ruleId} ${hit.eventId}`);
+          errors.push(...result.errors);
+        }
+      } finally {
+        db.close();
+      }
+      const firing = new Set([...streamHits].map((h) => h.split(' ')[0]));
+      const onlyStream = [...streamHits].filter((h) => !sqlHits.has(h));
+      const onlySql = [...sqlHits].filter((h) => !streamHits.has(h));
+      console.log(
+        `      differential: ${rules.length} rules (${ownCount} from rules/, ${sigmaCount} SigmaHQ), ${events.length} events, ` +
+          `${streamHits.size} stream hits (${firing.size} rules firing), ${sqlHits.size} SQL hits, ${onlyStream.length + onlySql.length} differences`,
+      );
+      const show = (hits: string[]): string[] =>
+        hits.slice(0, 5).map((h) => {
+          const [ruleId, eventId] = h.split(' ');
+          return `${ruleId}: ${JSON.stringify(events.find((e) => e.event.id === eventId))}`;
+        });
+      expect(errors, 'rules the stream compiles but SQL cannot').to.deep.equal([]);
+      expect(show(onlyStream), 'hits only the stream matcher found').to.deep.equal([]);
+      expect(show(onlySql), 'hits only SQL found').to.deep.equal([]);
+      expect(streamHits.size, 'the events must make some rules fire').to.be.greaterThan(rules.length / 4);
+    });
+  });
+});
