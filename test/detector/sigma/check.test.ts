@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkRules, formatSummary, summarize } from '../../../detector/sigma/check.js';
-import { tempDir } from '../../helpers/paths.js';
+import { repoRoot, tempDir } from '../../helpers/paths.js';
 
 const GOOD = 'title: Good\nlogsource: {product: windows}\ndetection:\n    sel:\n        a: 1\n    condition: sel\n';
 const BAD = 'title: Bad\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image|foo: 1\n    condition: sel\n';
@@ -55,6 +55,13 @@ describe('sigma check', () => {
         `unsupported ${join(dir, 'c_placeholder.yml')}: placeholder %Servers%`,
         '3 files: 1 ok, 1 unsupported, 1 error',
       ]);
+    });
+    it('resolves the placeholders a node knows from its registry, so iisa\'s own rules are all ok', function () {
+      this.timeout(30_000);
+      const out = execFileSync(process.execPath, [main, 'rules', 'check', join(repoRoot, 'rules')], { encoding: 'utf8' });
+      const summary = /^(\d+) files: (\d+) ok, 0 unsupported, 0 error$/.exec(out.trimEnd().split('\n').pop()!);
+      expect(summary, out.slice(-500)).to.not.equal(null);
+      expect(summary![1]).to.equal(summary![2]);
     });
     it('exits 0 when nothing is in error', () => {
       const dir = tempDir();
