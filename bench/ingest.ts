@@ -13,8 +13,8 @@
  * (store cost over parse cost, formats against each other), not absolute
  * numbers across machines.
  *
- *   npm run bench            (default 20000 events per format)
- *   npm run bench -- --events 50000 --formats zeek-modbus,cef
+ *   npm run bench            (this and bench/detect, default 20000 events per format)
+ *   node dist/bench/ingest.js --events 50000 --formats zeek-modbus,cef
  */
 import { execFileSync, fork } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';

@@ -3,9 +3,8 @@
  * loads), `error` (some document is invalid Sigma) or `unsupported` (valid
  * Sigma using a feature iisa does not implement).
  */
-import { readFileSync } from 'node:fs';
 import type { SigmaProblem } from './model.js';
-import { parseRuleText, ruleFiles } from './parse.js';
+import { parseRuleText, readRuleFiles } from './parse.js';
 import type { ParseOptions } from './parse.js';
 
 export type CheckOutcome =
@@ -41,24 +40,9 @@ export function outcomeOf(file: string, problems: readonly SigmaProblem[]): Chec
 /** Check every rule file under the given files/directories, in a stable order. Never throws for bad rules. */
 export function checkRules(paths: readonly string[], options: ParseOptions = {}): CheckOutcome[] {
   const out: CheckOutcome[] = [];
-  for (const path of paths) {
-    let files: string[];
-    try {
-      files = ruleFiles(path);
-    } catch (err) {
-      out.push({ file: path, status: 'error', cause: `cannot read: ${(err as Error).message}`, problems: [] });
-      continue;
-    }
-    for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        out.push({ file, status: 'error', cause: `cannot read: ${(err as Error).message}`, problems: [] });
-        continue;
-      }
-      out.push(outcomeOf(file, parseRuleText(text, file, options).problems));
-    }
+  for (const read of readRuleFiles(paths)) {
+    if ('unreadable' in read) out.push({ file: read.file, status: 'error', cause: read.unreadable, problems: [] });
+    else out.push(outcomeOf(read.file, parseRuleText(read.text, read.file, options).problems));
   }
   return out;
 }

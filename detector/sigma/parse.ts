@@ -1,8 +1,9 @@
 /**
- * Sigma YAML -> rule model (`model.ts`). Pure apart from `loadRules`
- * reading files. Never throws for bad rules: every problem is returned with
- * file, document index, line, rule, key path and cause, and the other rules
- * still load (pySigma's `collect_errors`).
+ * Sigma YAML -> rule model (`model.ts`). Pure apart from `ruleFiles`,
+ * `readRuleFiles` and `loadRules` reading files. Never throws for bad
+ * rules: every problem is returned with file, document index, line, rule,
+ * key path and cause, and the other rules still load (pySigma's
+ * `collect_errors`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -86,15 +87,24 @@ export function ruleFiles(path: string): string[] {
     });
 }
 
-/** Load every `.yml`/`.yaml` under the given files/directories (recursively), in a stable order. */
-export function loadRules(paths: readonly string[], options: ParseOptions = {}): RuleSet {
-  const out = { rules: [] as DetectionRule[], correlations: [] as CorrelationRule[], filters: [] as SigmaFilter[], problems: [] as SigmaProblem[] };
+/** A rule file's text, or why it could not be read (`file` is then the given path when its folder could not be listed). */
+export type RuleFileText =
+  | { readonly file: string; readonly text: string }
+  | { readonly file: string; readonly unreadable: string };
+
+/**
+ * The rule files under the given files/directories (`ruleFiles`, in its
+ * stable order), each read when it is reached. Never throws for a path or
+ * file that cannot be read: it is yielded as `unreadable` ("cannot read: ...")
+ * and the rest still follow.
+ */
+export function* readRuleFiles(paths: readonly string[]): Generator<RuleFileText> {
   for (const path of paths) {
     let files: string[];
     try {
       files = ruleFiles(path);
     } catch (err) {
-      out.problems.push({ location: { file: path, document: 0 }, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+      yield { file: path, unreadable: `cannot read: ${(err as Error).message}` };
       continue;
     }
     for (const file of files) {
@@ -102,15 +112,27 @@ export function loadRules(paths: readonly string[], options: ParseOptions = {}):
       try {
         text = readFileSync(file, 'utf8');
       } catch (err) {
-        out.problems.push({ location: { file, document: 0 }, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+        yield { file, unreadable: `cannot read: ${(err as Error).message}` };
         continue;
       }
-      const set = parseRuleText(text, file, options);
-      out.rules.push(...set.rules);
-      out.correlations.push(...set.correlations);
-      out.filters.push(...set.filters);
-      out.problems.push(...set.problems);
+      yield { file, text };
     }
+  }
+}
+
+/** Load every `.yml`/`.yaml` under the given files/directories (recursively), in a stable order. */
+export function loadRules(paths: readonly string[], options: ParseOptions = {}): RuleSet {
+  const out = { rules: [] as DetectionRule[], correlations: [] as CorrelationRule[], filters: [] as SigmaFilter[], problems: [] as SigmaProblem[] };
+  for (const read of readRuleFiles(paths)) {
+    if ('unreadable' in read) {
+      out.problems.push({ location: { file: read.file, document: 0 }, severity: 'error', message: read.unreadable });
+      continue;
+    }
+    const set = parseRuleText(read.text, read.file, options);
+    out.rules.push(...set.rules);
+    out.correlations.push(...set.correlations);
+    out.filters.push(...set.filters);
+    out.problems.push(...set.problems);
   }
   return out;
 }

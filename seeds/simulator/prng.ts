@@ -1,9 +1,10 @@
 /**
- * A small seeded PRNG (mulberry32) with the draws the simulator needs.
- * Determinism is the whole point: the same seed and stream label give the
- * same sequence on every machine, so `iisa simulate` output is byte-stable.
- * Not for cryptography.
+ * The simulator's seeded random streams: mulberry32 (core/prng.ts) with the
+ * draws the simulator needs. Determinism is the whole point: the same seed
+ * and stream label give the same sequence on every machine, so
+ * `iisa simulate` output is byte-stable. Not for cryptography.
  */
+import { Mulberry32 } from '../../core/prng.js';
 
 /** FNV-1a over the text, then a murmur3 finaliser so near labels diverge. */
 export function hash32(text: string, seed = 0x811c9dc5): number {
@@ -22,21 +23,10 @@ export function hash32(text: string, seed = 0x811c9dc5): number {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export class Rng {
-  private state: number;
-
+export class Rng extends Mulberry32 {
   /** `label` names an independent stream: `new Rng(1, 'background')` and `new Rng(1, 'scenario:x')` do not interfere. */
   constructor(seed: number, label = '') {
-    this.state = hash32(`${seed}:${label}`);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super(hash32(`${seed}:${label}`));
   }
 
   /** Integer in [min, max], both inclusive. */

@@ -18,6 +18,7 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MinHeap } from '../../core/heap.js';
 import { OrgRegistry } from '../../core/orgs.js';
 import { BackgroundGenerators, ConnPool, type BackgroundContext } from './background/index.js';
 import { preamble, trailer } from './formats/index.js';
@@ -121,56 +122,17 @@ export function streamPreamble(parser: ParserName, start: string = DefaultStart)
   return preamble(parser, microsFromIso(start));
 }
 
-/** A binary min-heap of lines by (time, arrival order), so equal times keep a stable order. */
-class LineHeap {
-  private readonly items: { line: SimLine; seq: number }[] = [];
-  private seq = 0;
+/** A line waiting in the time-ordered queue, with its arrival number. */
+interface QueuedLine {
+  readonly line: SimLine;
+  readonly seq: number;
+}
 
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(line: SimLine): void {
-    this.items.push({ line, seq: this.seq++ });
-    let i = this.items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      [this.items[i], this.items[parent]] = [this.items[parent], this.items[i]];
-      i = parent;
-    }
-  }
-
-  peek(): SimLine | undefined {
-    return this.items[0]?.line;
-  }
-
-  pop(): SimLine | undefined {
-    const top = this.items[0];
-    const last = this.items.pop();
-    if (!top || !last) return undefined;
-    if (this.items.length > 0) {
-      this.items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < this.items.length && this.less(l, m)) m = l;
-        if (r < this.items.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [this.items[i], this.items[m]] = [this.items[m], this.items[i]];
-        i = m;
-      }
-    }
-    return top.line;
-  }
-
-  private less(a: number, b: number): boolean {
-    const x = this.items[a];
-    const y = this.items[b];
-    return x.line.time < y.line.time || (x.line.time === y.line.time && x.seq < y.seq);
-  }
+/** Earlier time first; equal times in arrival order, so the output order is stable. */
+function byTimeThenArrival(x: QueuedLine, y: QueuedLine): number {
+  const a = x.line.time;
+  const b = y.line.time;
+  return a < b ? -1 : a > b ? 1 : x.seq - y.seq;
 }
 
 function scenarioLines(world: World, scenarios: readonly Scenario[], seed: number, startUs: Micros, durationUs: Micros): SimLine[] {
@@ -200,8 +162,10 @@ export function* generateTraffic(options: TrafficOptions = {}, registry?: OrgReg
   const durationUs = Math.round(opts.durationSeconds * 1e6);
   const endUs = startUs + durationUs;
 
-  const heap = new LineHeap();
-  for (const line of scenarioLines(world, scenarios, opts.seed, startUs, durationUs)) heap.push(line);
+  const heap = new MinHeap<QueuedLine>(byTimeThenArrival);
+  let arrivals = 0;
+  const enqueue = (line: SimLine): void => heap.push({ line, seq: arrivals++ });
+  for (const line of scenarioLines(world, scenarios, opts.seed, startUs, durationUs)) enqueue(line);
 
   const rng = new Rng(opts.seed, 'background');
   const ctx: BackgroundContext = { world, rng, conns: new ConnPool(rng) };
@@ -211,15 +175,15 @@ export function* generateTraffic(options: TrafficOptions = {}, registry?: OrgReg
   for (;;) {
     t += Math.max(1, Math.round(rng.exp(meanGapUs)));
     if (t >= endUs) break;
-    for (const line of rng.weighted(generators).generate(ctx, t)) heap.push(line);
-    while (heap.size > 0 && (heap.peek()?.time ?? Infinity) <= t) {
+    for (const line of rng.weighted(generators).generate(ctx, t)) enqueue(line);
+    while (heap.size > 0 && (heap.peek()?.line.time ?? Infinity) <= t) {
       const next = heap.pop();
-      if (next) yield toRecord(next);
+      if (next) yield toRecord(next.line);
     }
   }
   while (heap.size > 0) {
     const next = heap.pop();
-    if (next) yield toRecord(next);
+    if (next) yield toRecord(next.line);
   }
 }
 

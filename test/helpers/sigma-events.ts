@@ -10,27 +10,14 @@
  */
 import type { EcsEvent } from '../../core/event.js';
 import { uuidv7 } from '../../core/ids.js';
+import { Mulberry32 } from '../../core/prng.js';
 import type { ResolvedLogsource } from '../../detector/sigma/mapping/index.js';
 import type { DetectionItem, DetectionRule, PatternPart, PlaceholderSource, SigmaValue, TimePart } from '../../detector/sigma/model.js';
 import { makeEvent } from './events.js';
 
-/** A seeded random source (mulberry32). */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+/** A seeded random source (mulberry32, seeded with the number as is) with the draws the generator needs. */
+export class Rng extends Mulberry32 {
+  /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
   }

@@ -135,29 +135,85 @@ class TimeDeque {
   }
 }
 
-class EventCount implements WindowAggregate {
-  // Sliding: (time, count) entries; a count above 1 only after merging at the sample cap.
-  private readonly deque: TimeDeque | undefined;
-  private count = 0;
-  private first = NaN;
+/**
+ * What the one-number aggregates share: the earliest contributing time,
+ * NaN while nothing contributes (so it also tells emptiness), and no
+ * representative events of their own.
+ */
+abstract class ScalarAggregate implements WindowAggregate {
+  protected first = NaN;
+
+  abstract add(input: AggregateInput): void;
+  abstract expire(fromMs: number): void;
+  abstract value(): number;
+  abstract estimateBytes(): number;
+
+  /** Take `timeMs` as the earliest time if it is earlier than what is held (or nothing is). */
+  protected noteTime(timeMs: number): void {
+    if (!(this.first <= timeMs)) this.first = timeMs;
+  }
+
+  earliest(): number {
+    return this.first;
+  }
+
+  empty(): boolean {
+    return Number.isNaN(this.first);
+  }
+
+  representatives(): undefined {
+    return undefined;
+  }
+}
+
+/** A one-number aggregate bounded by a cap; the first time the cap bites is reported, once per group. */
+abstract class CappedAggregate extends ScalarAggregate {
   private capped = false;
 
-  constructor(private readonly ctx: AggregateContext) {
+  constructor(protected readonly ctx: AggregateContext) {
+    super();
+  }
+
+  protected reportCapped(): void {
+    if (!this.capped) {
+      this.capped = true;
+      this.ctx.onCapped();
+    }
+  }
+}
+
+/** A capped aggregate that, in a sliding window, keeps its contributions as (time, payload) entries. */
+abstract class DequeAggregate extends CappedAggregate {
+  protected readonly deque: TimeDeque | undefined;
+
+  constructor(ctx: AggregateContext) {
+    super(ctx);
     this.deque = ctx.sliding ? new TimeDeque(true) : undefined;
   }
 
-  add({ timeMs }: AggregateInput): void {
-    this.count++;
-    if (!(this.first <= timeMs)) this.first = timeMs;
+  /** Insert when sliding; beyond maxSamples the oldest two entries merge (and the cap is reported). */
+  protected insertSample(timeMs: number, value: number): void {
     if (!this.deque) return;
-    this.deque.insert(timeMs, 1);
+    this.deque.insert(timeMs, value);
     if (this.deque.length > this.ctx.maxSamples) {
       this.deque.mergeOldest();
-      if (!this.capped) {
-        this.capped = true;
-        this.ctx.onCapped();
-      }
+      this.reportCapped();
     }
+  }
+
+  estimateBytes(): number {
+    return OBJECT + (this.deque ? OBJECT + this.deque.times.length * 2 * NUMBER : 0);
+  }
+}
+
+class EventCount extends DequeAggregate {
+  // Sliding: (time, count) entries; a count above 1 only after merging at the sample cap.
+  private count = 0;
+
+  add({ timeMs }: AggregateInput): void {
+    this.count++;
+    this.noteTime(timeMs);
+    this.insertSample(timeMs, 1);
   }
 
   expire(fromMs: number): void {
@@ -170,35 +226,19 @@ class EventCount implements WindowAggregate {
     return this.count;
   }
 
-  earliest(): number {
-    return this.first;
-  }
-
-  empty(): boolean {
+  override empty(): boolean {
     return this.count === 0;
-  }
-
-  representatives(): undefined {
-    return undefined;
-  }
-
-  estimateBytes(): number {
-    return OBJECT + (this.deque ? OBJECT + this.deque.times.length * 2 * NUMBER : 0);
   }
 }
 
 /** Distinct values of the field; a value's key is its text, so 502 and "502" count once. */
-class ValueCount implements WindowAggregate {
+class ValueCount extends CappedAggregate {
   // Insertion order = last-seen order, so expiry pops from the front.
   private readonly lastSeen = new Map<string, number>();
-  private first = NaN;
   private keyChars = 0;
-  private capped = false;
-
-  constructor(private readonly ctx: AggregateContext) {}
 
   add({ timeMs, values }: AggregateInput): void {
-    if (!(this.first <= timeMs)) this.first = timeMs;
+    this.noteTime(timeMs);
     for (const value of values) {
       const key = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
       const previous = this.lastSeen.get(key);
@@ -208,9 +248,8 @@ class ValueCount implements WindowAggregate {
       } else if (this.lastSeen.size < this.ctx.maxValues) {
         this.lastSeen.set(key, timeMs);
         this.keyChars += key.length;
-      } else if (!this.capped) {
-        this.capped = true;
-        this.ctx.onCapped();
+      } else {
+        this.reportCapped();
       }
     }
   }
@@ -228,48 +267,21 @@ class ValueCount implements WindowAggregate {
     return this.lastSeen.size;
   }
 
-  earliest(): number {
-    return this.first;
-  }
-
-  empty(): boolean {
-    return Number.isNaN(this.first);
-  }
-
-  representatives(): undefined {
-    return undefined;
-  }
-
   estimateBytes(): number {
     return OBJECT + this.lastSeen.size * MAP_ENTRY + this.keyChars * 2;
   }
 }
 
-class ValueSum implements WindowAggregate {
-  private readonly deque: TimeDeque | undefined;
+class ValueSum extends DequeAggregate {
   private sum = 0;
-  private first = NaN;
-  private capped = false;
-
-  constructor(private readonly ctx: AggregateContext) {
-    this.deque = ctx.sliding ? new TimeDeque(true) : undefined;
-  }
 
   add({ timeMs, values }: AggregateInput): void {
-    if (!(this.first <= timeMs)) this.first = timeMs;
+    this.noteTime(timeMs);
     for (const raw of values) {
       const value = numeric(raw);
       if (value === undefined) continue;
       this.sum += value;
-      if (!this.deque) continue;
-      this.deque.insert(timeMs, value);
-      if (this.deque.length > this.ctx.maxSamples) {
-        this.deque.mergeOldest();
-        if (!this.capped) {
-          this.capped = true;
-          this.ctx.onCapped();
-        }
-      }
+      this.insertSample(timeMs, value);
     }
   }
 
@@ -284,31 +296,14 @@ class ValueSum implements WindowAggregate {
   value(): number {
     return this.sum;
   }
-
-  earliest(): number {
-    return this.first;
-  }
-
-  empty(): boolean {
-    return Number.isNaN(this.first);
-  }
-
-  representatives(): undefined {
-    return undefined;
-  }
-
-  estimateBytes(): number {
-    return OBJECT + (this.deque ? OBJECT + this.deque.times.length * 2 * NUMBER : 0);
-  }
 }
 
-class ValueAvg implements WindowAggregate {
+class ValueAvg extends ScalarAggregate {
   private sum = 0;
   private count = 0;
-  private first = NaN;
 
   add({ timeMs, values }: AggregateInput): void {
-    if (!(this.first <= timeMs)) this.first = timeMs;
+    this.noteTime(timeMs);
     for (const raw of values) {
       const value = numeric(raw);
       if (value === undefined) continue;
@@ -323,18 +318,6 @@ class ValueAvg implements WindowAggregate {
 
   value(): number {
     return this.count > 0 ? this.sum / this.count : NaN;
-  }
-
-  earliest(): number {
-    return this.first;
-  }
-
-  empty(): boolean {
-    return Number.isNaN(this.first);
-  }
-
-  representatives(): undefined {
-    return undefined;
   }
 
   estimateBytes(): number {
@@ -355,16 +338,12 @@ export function percentileOf(values: readonly number[], p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 
-class ValuePercentile implements WindowAggregate {
+class ValuePercentile extends CappedAggregate {
   private samples: number[] = [];
   private seen = 0;
-  private first = NaN;
-  private capped = false;
-
-  constructor(private readonly ctx: AggregateContext) {}
 
   add({ timeMs, values }: AggregateInput): void {
-    if (!(this.first <= timeMs)) this.first = timeMs;
+    this.noteTime(timeMs);
     for (const raw of values) {
       const value = numeric(raw);
       if (value === undefined) continue;
@@ -380,10 +359,7 @@ class ValuePercentile implements WindowAggregate {
       // Reservoir sampling (Algorithm R): every value seen stays with equal probability.
       const slot = Math.floor(this.ctx.random() * this.seen);
       if (slot < this.samples.length) this.samples[slot] = value;
-      if (!this.capped) {
-        this.capped = true;
-        this.ctx.onCapped();
-      }
+      this.reportCapped();
     }
   }
 
@@ -395,21 +371,26 @@ class ValuePercentile implements WindowAggregate {
     return percentileOf(this.samples, this.ctx.percentile);
   }
 
-  earliest(): number {
-    return this.first;
-  }
-
-  empty(): boolean {
-    return Number.isNaN(this.first);
-  }
-
-  representatives(): undefined {
-    return undefined;
-  }
-
   estimateBytes(): number {
     return OBJECT + this.samples.length * NUMBER;
   }
+}
+
+/** Empty the slots (time NaN, payload undefined) whose time is before `fromMs`; `payloads` is parallel to `times`. */
+function clearSlotsBefore<P>(times: number[], payloads: (P | undefined)[], fromMs: number): void {
+  for (let i = 0; i < times.length; i++) {
+    if (times[i]! < fromMs) {
+      times[i] = NaN;
+      payloads[i] = undefined;
+    }
+  }
+}
+
+/** The least time that is not NaN; NaN when every slot is empty. */
+function earliestOf(times: readonly number[]): number {
+  let min = NaN;
+  for (const time of times) if (!Number.isNaN(time) && !(min <= time)) min = time;
+  return min;
 }
 
 /** Any order: per referenced rule, its latest hit in the window. */
@@ -431,12 +412,7 @@ class Temporal implements WindowAggregate {
   }
 
   expire(fromMs: number): void {
-    for (let i = 0; i < this.last.length; i++) {
-      if (this.last[i]! < fromMs) {
-        this.last[i] = NaN;
-        this.refs[i] = undefined;
-      }
-    }
+    clearSlotsBefore(this.last, this.refs, fromMs);
   }
 
   value(): number {
@@ -446,9 +422,7 @@ class Temporal implements WindowAggregate {
   }
 
   earliest(): number {
-    let min = NaN;
-    for (const time of this.last) if (!Number.isNaN(time) && !(min <= time)) min = time;
-    return min;
+    return earliestOf(this.last);
   }
 
   empty(): boolean {
@@ -488,12 +462,7 @@ class TemporalOrdered implements WindowAggregate {
   }
 
   expire(fromMs: number): void {
-    for (let i = 0; i < this.start.length; i++) {
-      if (this.start[i]! < fromMs) {
-        this.start[i] = NaN;
-        this.chains[i] = undefined;
-      }
-    }
+    clearSlotsBefore(this.start, this.chains, fromMs);
   }
 
   /** Length of the longest in-order prefix of the rules completed in the window. */
@@ -503,9 +472,7 @@ class TemporalOrdered implements WindowAggregate {
   }
 
   earliest(): number {
-    let min = NaN;
-    for (const time of this.start) if (!Number.isNaN(time) && !(min <= time)) min = time;
-    return min;
+    return earliestOf(this.start);
   }
 
   empty(): boolean {

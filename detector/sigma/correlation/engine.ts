@@ -55,6 +55,7 @@
  *   windows expire. Per-group caps: see `aggregates.ts`.
  */
 import { getField } from '../../../core/event.js';
+import { mulberry32 } from '../../../core/prng.js';
 import type { Metrics } from '../../../collector/sources/types.js';
 import type { CorrelationRule, SigmaProblem } from '../model.js';
 import { AggregateFactories, type AggregateContext, type WindowAggregate } from './aggregates.js';
@@ -110,18 +111,6 @@ interface Group {
 
 const OBJECT_BYTES = 48;
 const ENTRY_BYTES = 80;
-
-/** Seeded PRNG (mulberry32), so reservoir sampling repeats run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Event time of an event (`@timestamp`: ISO string, epoch ms, or Date), NaN when missing or invalid. */
 export function eventTimeMs(event: unknown): number {
@@ -215,7 +204,8 @@ export class CorrelationEngine {
     const lookup = buildLookup(options);
     const graph = buildCorrelationGraph(options.correlations, (ref) => lookup.get(ref));
     this.problems = graph.problems;
-    const random = seededRandom(0x5eed);
+    // Seeded, so reservoir sampling repeats run to run.
+    const random = mulberry32(0x5eed);
     const perRule = {
       maxValuesPerGroup: options.maxValuesPerGroup ?? Defaults.maxValuesPerGroup,
       maxSamplesPerGroup: options.maxSamplesPerGroup ?? Defaults.maxSamplesPerGroup,

@@ -9,9 +9,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-import type { DetectionRule, PlaceholderSource, SigmaFilter } from '../model.js';
-import type { FieldMapping } from '../mapping/index.js';
-import { SqlCompileError, compileRuleToSql, filtersFor } from './compile.js';
+import type { DetectionRule, SigmaFilter } from '../model.js';
+import { SqlCompileError, compileRuleToSql, filtersFor, type SqlCompileOptions } from './compile.js';
 import { registerSigmaSqlFunctions } from './functions.js';
 
 const HuntQuerySchema = z.strictObject({
@@ -26,13 +25,10 @@ const HuntQuerySchema = z.strictObject({
 });
 export type HuntQuery = z.input<typeof HuntQuerySchema>;
 
-export interface HuntOptions {
-  readonly mapping: FieldMapping;
-  readonly placeholders?: PlaceholderSource;
+/** The compile options (mapping, placeholders, unrouted), but `filters` are all of them, not one rule's. */
+export interface HuntOptions extends Omit<SqlCompileOptions, 'filters'> {
   /** Sigma filters; each applies to the rules it names or whose logsource it shares (`filtersFor`). */
   readonly filters?: readonly SigmaFilter[];
-  /** Rules whose logsource has no route: `skip` (default) or `every-event`. */
-  readonly unrouted?: 'skip' | 'every-event';
 }
 
 /** One event a rule selected. */

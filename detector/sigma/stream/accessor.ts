@@ -23,13 +23,14 @@ export function fieldReader(path: string): FieldReader {
       if (node === null || typeof node !== 'object') return undefined;
       const obj = node as Record<string, unknown>;
       const key = keys[i];
-      if (key in obj) {
-        node = obj[key];
-      } else if (i < last && rests[i] in obj) {
-        return obj[rests[i]];
-      } else {
-        return undefined;
+      const next = obj[key];
+      if (next !== undefined) {
+        node = next;
+        continue;
       }
+      // One lookup on the common path; `in` only on a miss, to tell an
+      // absent key (try the flattened rest) from one holding undefined.
+      return i < last && !(key in obj) ? obj[rests[i]] : undefined;
     }
     return node;
   };
@@ -45,4 +46,85 @@ export function sharedReader(path: string): FieldReader {
     readers.set(path, reader);
   }
   return reader;
+}
+
+/**
+ * A field's shared reader plus the value read from it for the event being
+ * matched, and the last string read from it with its lower-cased form.
+ *
+ * Routing, prefilters and every rule of a logsource test the same few
+ * fields, so while a matcher matches one event (between `beginEvent` and
+ * `endEvent`) each path is read at most once: the value is kept with the
+ * generation it was read in. Outside a match nothing is cached (rules tested
+ * directly always read the event). Lower-cased text is keyed on the string
+ * itself, so it can never be stale.
+ */
+export interface FieldSlot {
+  readonly read: FieldReader;
+  /** Generation `value` was read in; never equal to an inactive generation. */
+  gen: number;
+  value: unknown;
+  raw: string | undefined;
+  lower: string;
+}
+
+const slots = new Map<string, FieldSlot>();
+
+/** The shared slot of a path. */
+export function sharedSlot(path: string): FieldSlot {
+  let slot = slots.get(path);
+  if (!slot) {
+    slot = { read: sharedReader(path), gen: -1, value: undefined, raw: undefined, lower: '' };
+    slots.set(path, slot);
+  }
+  return slot;
+}
+
+/** 0 outside a match: no slot caches then. Otherwise a number never used before. */
+let generation = 0;
+let generations = 0;
+
+/**
+ * Start caching field values for one event; returns the state to restore
+ * with `endEvent` (a matcher called from a hit callback nests).
+ */
+export function beginEvent(): number {
+  const previous = generation;
+  generation = ++generations;
+  return previous;
+}
+
+/**
+ * Forget every cached value (a fresh generation), e.g. after a hit callback
+ * that may have changed the event.
+ */
+export function invalidateEvent(): void {
+  if (generation !== 0) generation = ++generations;
+}
+
+/** End the event started by `beginEvent`; `previous` is what it returned. */
+export function endEvent(previous: number): void {
+  // The enclosing match (if any) continues with nothing cached: a nested
+  // match ran in between and its values are not the enclosing event's.
+  generation = previous === 0 ? 0 : ++generations;
+}
+
+/** The slot's value in `event`, read once per event while a match is on. */
+export function readSlot(slot: FieldSlot, event: unknown): unknown {
+  if (slot.gen === generation) return slot.value;
+  const v = slot.read(event);
+  if (generation !== 0) {
+    slot.gen = generation;
+    slot.value = v;
+  }
+  return v;
+}
+
+/** `v.toLowerCase()`, reusing the slot's last result when `v` is the same string. */
+export function lowered(slot: FieldSlot, v: string): string {
+  if (slot.raw !== v) {
+    slot.lower = v.toLowerCase();
+    slot.raw = v;
+  }
+  return slot.lower;
 }

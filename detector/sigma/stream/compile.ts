@@ -25,8 +25,8 @@
  */
 import type { Condition, DetectionItem, DetectionRule, PlaceholderSource, SearchIdentifier, SigmaValue } from '../model.js';
 import type { FieldMapping, ResolvedLogsource } from '../mapping/index.js';
-import { sharedReader } from './accessor.js';
-import type { FieldReader } from './accessor.js';
+import { lowered, readSlot, sharedSlot } from './accessor.js';
+import type { FieldSlot } from './accessor.js';
 import { RuleCompileError, anyOf, compileValue, containsPattern, exactSetTest, exactText, wildcardPattern } from './values.js';
 import type { ScalarTest, ValueContext, WholeTest } from './values.js';
 
@@ -153,37 +153,6 @@ function keywordValue(v: SigmaValue): SigmaValue {
   return v;
 }
 
-/**
- * A field's reader plus the last string read from it and its lower-cased
- * form. Rules of one logsource mostly test the same few fields, so the
- * lower-cased text is computed once per event and field instead of once per
- * rule. Keyed on the string itself, so it can never return a stale value.
- */
-interface FieldSlot {
-  readonly read: FieldReader;
-  raw: string | undefined;
-  lower: string;
-}
-
-const slots = new Map<string, FieldSlot>();
-
-function sharedSlot(path: string): FieldSlot {
-  let slot = slots.get(path);
-  if (!slot) {
-    slot = { read: sharedReader(path), raw: undefined, lower: '' };
-    slots.set(path, slot);
-  }
-  return slot;
-}
-
-function lowered(slot: FieldSlot, v: string): string {
-  if (slot.raw !== v) {
-    slot.lower = v.toLowerCase();
-    slot.raw = v;
-  }
-  return slot.lower;
-}
-
 /** Evaluate a scalar test on one field element, computing its text forms once. */
 function onElement(t: ScalarTest, v: unknown, event: unknown, slot: FieldSlot): boolean {
   if (typeof v === 'string') return t.test(v, v, t.needsLower ? lowered(slot, v) : v, event);
@@ -238,12 +207,11 @@ function compileAny(values: readonly SigmaValue[], cased: boolean, fieldSlots: r
 
   if (fieldSlots.length === 1 && wholes.length === 0 && scalar) {
     const [slot] = fieldSlots;
-    const read = slot.read;
-    return (e) => onRaw(scalar, read(e), e, slot);
+    return (e) => onRaw(scalar, readSlot(slot, e), e, slot);
   }
   return (e) => {
     for (const slot of fieldSlots) {
-      const raw = slot.read(e);
+      const raw = readSlot(slot, e);
       for (const w of wholes) if (w(raw)) return true;
       if (scalar && onRaw(scalar, raw, e, slot)) return true;
     }
@@ -261,9 +229,8 @@ function compileAll(values: readonly SigmaValue[], cased: boolean, fieldSlots: r
 
   if (fieldSlots.length === 1) {
     const [slot] = fieldSlots;
-    const read = slot.read;
     return (e) => {
-      const raw = read(e);
+      const raw = readSlot(slot, e);
       if (Array.isArray(raw)) {
         for (const t of tests) if ('whole' in t ? !t.whole(raw) : !onRaw(t.scalar, raw, e, slot)) return false;
         return true;
@@ -295,7 +262,7 @@ function compileAll(values: readonly SigmaValue[], cased: boolean, fieldSlots: r
     for (const t of tests) {
       let hit = false;
       for (const slot of fieldSlots) {
-        const raw = slot.read(e);
+        const raw = readSlot(slot, e);
         if ('whole' in t ? t.whole(raw) : onRaw(t.scalar, raw, e, slot)) {
           hit = true;
           break;

@@ -9,7 +9,9 @@ import { loadDefaultMapping } from '../mapping/index.js';
 import type { FieldMapping } from '../mapping/index.js';
 import { RuleCompileError, compileRule } from './compile.js';
 import type { CompileContext, CompiledRule } from './compile.js';
+import { beginEvent, endEvent, invalidateEvent } from './accessor.js';
 import { applyFilters } from './filters.js';
+import { BucketPrefilter, ruleNeed } from './prefilter.js';
 import { RouteIndex } from './router.js';
 import type { Bucket } from './router.js';
 
@@ -32,6 +34,12 @@ export interface StreamMatcherOptions {
    * files from other sources).
    */
   readonly unrouted?: 'skip' | 'every-event';
+  /**
+   * Skip rules whose necessary literal (./prefilter.ts) the event lacks,
+   * without evaluating them (default true). Never changes which rules hit;
+   * off only to prove that.
+   */
+  readonly prefilter?: boolean;
 }
 
 export interface MatcherStats {
@@ -49,8 +57,12 @@ export interface MatcherStats {
   readonly indexFields: readonly string[];
   /** Events matched so far. */
   readonly events: number;
-  /** Rule predicates evaluated so far (routing shows here: it is far below events x rules). */
+  /** Rule predicates evaluated so far (routing and prefilters show here: it is far below events x rules). */
   readonly evaluations: number;
+  /** Routed rules the prefilter skipped without evaluating them, so far. */
+  readonly skipped: number;
+  /** Active rules the prefilter cannot narrow (evaluated on every event routed to them). */
+  readonly unfiltered: number;
   /** Hits so far. */
   readonly hits: number;
 }
@@ -67,7 +79,9 @@ export class StreamMatcher {
   private readonly ruleCount: number;
   private events = 0;
   private evaluations = 0;
+  private skipped = 0;
   private hits = 0;
+  private readonly unfiltered: number;
   // The event being matched, kept in fields so routing needs no per-event closure.
   private currentEvent: unknown = undefined;
   private currentHit: HitCallback | undefined = undefined;
@@ -104,6 +118,18 @@ export class StreamMatcher {
     for (const c of filtered.rules) {
       if (!this.index.add(c.logsource, c, everyEvent)) unrouted.push(c.rule);
     }
+    let unfiltered = 0;
+    for (const bucket of this.index.allBuckets()) {
+      if (options.prefilter === false) {
+        unfiltered += bucket.rules.length;
+        continue;
+      }
+      const prefilter = new BucketPrefilter(bucket.rules.map((c) => ruleNeed(c.rule, c.logsource)));
+      unfiltered += prefilter.unfiltered;
+      // A bucket no rule of which can be narrowed runs as before, without marking.
+      if (prefilter.unfiltered < bucket.rules.length) bucket.prefilter = prefilter;
+    }
+    this.unfiltered = unfiltered;
     this.ruleCount = options.rules.length;
     this.compiled = filtered.rules;
     this.problems = problems;
@@ -121,9 +147,12 @@ export class StreamMatcher {
     this.currentEvent = event;
     this.currentHit = onHit;
     this.currentHits = 0;
+    // Each field path is read once for routing, prefilters and rules alike.
+    const previous = beginEvent();
     try {
       this.index.route(event, this.visit);
     } finally {
+      endEvent(previous);
       this.currentEvent = undefined;
       this.currentHit = undefined;
     }
@@ -133,16 +162,34 @@ export class StreamMatcher {
   private readonly visit = (bucket: Bucket<CompiledRule>): void => {
     const event = this.currentEvent;
     const rules = bucket.rules;
-    this.evaluations += rules.length;
-    for (let i = 0; i < rules.length; i++) {
-      const c = rules[i];
-      if (c.test(event)) {
-        this.hits++;
-        this.currentHits++;
-        this.currentHit?.(c.rule, event);
-      }
+    const prefilter = bucket.prefilter;
+    if (prefilter === null) {
+      this.evaluations += rules.length;
+      for (let i = 0; i < rules.length; i++) this.evaluate(rules[i], event);
+      return;
     }
+    const epoch = prefilter.mark(event);
+    const always = prefilter.always;
+    const marks = prefilter.marks;
+    let evaluated = 0;
+    for (let i = 0; i < rules.length; i++) {
+      if (always[i] === 0 && marks[i] !== epoch) continue;
+      evaluated++;
+      this.evaluate(rules[i], event);
+    }
+    this.evaluations += evaluated;
+    this.skipped += rules.length - evaluated;
   };
+
+  private evaluate(c: CompiledRule, event: unknown): void {
+    if (c.test(event)) {
+      this.hits++;
+      this.currentHits++;
+      this.currentHit?.(c.rule, event);
+      // The callback may change the event (or match another): read it afresh.
+      invalidateEvent();
+    }
+  }
 
   stats(): MatcherStats {
     return {
@@ -154,6 +201,8 @@ export class StreamMatcher {
       indexFields: this.index.indexFields(),
       events: this.events,
       evaluations: this.evaluations,
+      skipped: this.skipped,
+      unfiltered: this.unfiltered,
       hits: this.hits,
     };
   }
@@ -162,6 +211,7 @@ export class StreamMatcher {
   resetStats(): void {
     this.events = 0;
     this.evaluations = 0;
+    this.skipped = 0;
     this.hits = 0;
   }
 }

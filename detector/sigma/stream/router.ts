@@ -6,14 +6,17 @@
  * satisfy, so rules of other logsources cost nothing per event.
  */
 import type { ResolvedLogsource, RouteClause, RouteTest } from '../mapping/index.js';
-import { sharedReader } from './accessor.js';
-import type { FieldReader } from './accessor.js';
+import { readSlot, sharedSlot } from './accessor.js';
+import type { FieldSlot } from './accessor.js';
+import type { BucketPrefilter } from './prefilter.js';
 
 /** Rules of one logsource; `epoch` stops a bucket reached twice by one event from running twice. */
 export interface Bucket<R> {
   readonly key: string;
   readonly rules: R[];
   epoch: number;
+  /** Which of `rules` an event can match (set once all rules are added); null: evaluate all. */
+  prefilter: BucketPrefilter | null;
 }
 
 type RouteCheck = (event: unknown) => boolean;
@@ -26,15 +29,15 @@ interface IndexEntry<R> {
 
 interface IndexField<R> {
   readonly field: string;
-  readonly read: FieldReader;
+  readonly slot: FieldSlot;
   readonly byValue: Map<string, IndexEntry<R>[]>;
 }
 
 function testCheck(test: RouteTest): RouteCheck {
-  const read = sharedReader(test.field);
+  const slot = sharedSlot(test.field);
   const values = new Set(test.values);
   return (event) => {
-    const v = read(event);
+    const v = readSlot(slot, event);
     if (typeof v === 'string') return values.has(v);
     if (Array.isArray(v)) {
       for (const el of v) if (typeof el === 'string' && values.has(el)) return true;
@@ -78,7 +81,7 @@ export class RouteIndex<R> {
       return true;
     }
     if (logsource.route === null && !everyEvent) return false;
-    bucket = { key: logsource.key, rules: [rule], epoch: 0 };
+    bucket = { key: logsource.key, rules: [rule], epoch: 0, prefilter: null };
     this.buckets.set(logsource.key, bucket);
     if (logsource.route === null) {
       this.everyEvent.push(bucket);
@@ -102,10 +105,15 @@ export class RouteIndex<R> {
   private indexField(path: string): IndexField<R> {
     let field = this.fields.find((f) => f.field === path);
     if (!field) {
-      field = { field: path, read: sharedReader(path), byValue: new Map() };
+      field = { field: path, slot: sharedSlot(path), byValue: new Map() };
       this.fields.push(field);
     }
     return field;
+  }
+
+  /** Every bucket, routed or reached by every event. */
+  allBuckets(): IterableIterator<Bucket<R>> {
+    return this.buckets.values();
   }
 
   /** Number of distinct logsource buckets. */
@@ -122,7 +130,7 @@ export class RouteIndex<R> {
   route(event: unknown, visit: (bucket: Bucket<R>) => void): void {
     const epoch = ++this.epoch;
     for (const field of this.fields) {
-      const v = field.read(event);
+      const v = readSlot(field.slot, event);
       if (typeof v === 'string') {
         this.reach(field.byValue.get(v), event, epoch, visit);
       } else if (Array.isArray(v)) {

@@ -11,7 +11,10 @@
  */
 import { Cidr } from '../../../core/ip.js';
 import type { NumericOp, PatternPart, PlaceholderSource, SigmaPattern, SigmaValue, TimePart } from '../model.js';
-import { sharedReader } from './accessor.js';
+import { readSlot, sharedSlot } from './accessor.js';
+import { cidrMembership } from './ip-match.js';
+
+export { ipv4Number } from './ip-match.js';
 
 export interface ScalarTest {
   /** Needs `lower` (case-insensitive text). */
@@ -213,57 +216,12 @@ function regexTest(source: string, flags: { i: boolean; m: boolean; s: boolean }
   return { needsLower: false, needsNumberText: true, test: (_v, text) => text !== undefined && re.test(text) };
 }
 
-/** A dotted-quad IPv4 address as an unsigned 32-bit number, or -1; parsed without allocating. */
-export function ipv4Number(text: string): number {
-  let value = 0;
-  let octet = -1;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (octet === 0) return -1; // a leading zero: not a dotted quad (node:net agrees)
-      octet = octet === -1 ? c - 48 : octet * 10 + (c - 48);
-      if (octet > 255) return -1;
-    } else if (c === 46 && octet !== -1 && dots < 3) {
-      value = value * 256 + octet;
-      octet = -1;
-      dots++;
-    } else {
-      return -1;
-    }
-  }
-  return dots === 3 && octet !== -1 ? value * 256 + octet : -1;
-}
-
-/** An IPv4 block as numbers, for the allocation-free fast path; undefined for IPv6 blocks. */
-function ipv4Block(text: string): { network: number; size: number } | undefined {
-  const slash = text.indexOf('/');
-  const addr = ipv4Number((slash === -1 ? text : text.slice(0, slash)).trim());
-  if (addr === -1) return undefined;
-  const prefix = slash === -1 ? 32 : Number(text.slice(slash + 1));
-  const size = 2 ** (32 - prefix);
-  return { network: Math.floor(addr / size) * size, size };
-}
-
 function cidrTests(blocks: readonly Cidr[]): ScalarTest {
-  const v4 = blocks.map((b) => ipv4Block(b.text));
+  const member = cidrMembership(blocks);
   return {
     needsLower: false,
     needsNumberText: false,
-    test: (value) => {
-      if (typeof value !== 'string' || value.length < 2 || value.length > 64) return false;
-      // Dotted quads (most event IPs) are tested on numbers; IPv6 and IPv4-mapped forms go through Cidr.
-      const n = value.includes(':') ? -1 : ipv4Number(value);
-      for (let i = 0; i < blocks.length; i++) {
-        const fast = v4[i];
-        if (n !== -1) {
-          if (fast !== undefined && n >= fast.network && n < fast.network + fast.size) return true;
-        } else if (blocks[i].contains(value)) {
-          return true;
-        }
-      }
-      return false;
-    },
+    test: (value) => typeof value === 'string' && member(value),
   };
 }
 
@@ -346,7 +304,7 @@ function timepartTest(part: TimePart, op: NumericOp | 'eq', value: number): Scal
 // ----------------------------------------------------------------- fieldref
 
 function fieldrefTest(name: string, match: 'equals' | 'startswith' | 'endswith' | 'contains', cased: boolean, ctx: ValueContext): ScalarTest {
-  const readers = ctx.fieldsFor(name).map(sharedReader);
+  const others = ctx.fieldsFor(name).map(sharedSlot);
   const relate = (mine: string, other: string): boolean => {
     switch (match) {
       case 'equals': return mine === other;
@@ -367,8 +325,8 @@ function fieldrefTest(name: string, match: 'equals' | 'startswith' | 'endswith' 
     test: (value, text, lower, event) => {
       const mine = cased ? text : lower;
       if (mine === undefined) return false;
-      for (const read of readers) {
-        const other = read(event);
+      for (const slot of others) {
+        const other = readSlot(slot, event);
         if (Array.isArray(other)) {
           for (const element of other) if (one(mine, value, element)) return true;
         } else if (one(mine, value, other)) {
@@ -383,7 +341,7 @@ function fieldrefTest(name: string, match: 'equals' | 'startswith' | 'endswith' 
 // -------------------------------------------------------------- placeholder
 
 const NO_ORG = '\u0000';
-const readOrg = sharedReader('org.id');
+const orgSlot = sharedSlot('org.id');
 
 function placeholderTest(name: string, as: 'pattern' | 'cidr', cased: boolean, ctx: ValueContext): ScalarTest {
   const source = ctx.placeholders;
@@ -408,7 +366,7 @@ function placeholderTest(name: string, as: 'pattern' | 'cidr', cased: boolean, c
     needsLower: !cased,
     needsNumberText: true,
     test: (value, text, lower, event) => {
-      const org = readOrg(event);
+      const org = readSlot(orgSlot, event);
       const key = typeof org === 'string' ? org : NO_ORG;
       let compiled = perOrg.get(key);
       if (!compiled) {
