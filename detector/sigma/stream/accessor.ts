@@ -28,9 +28,13 @@ export function fieldReader(path: string): FieldReader {
         node = next;
         continue;
       }
-      // One lookup on the common path; `in` only on a miss, to tell an
-      // absent key (try the flattened rest) from one holding undefined.
-      return i < last && !(key in obj) ? obj[rests[i]] : undefined;
+      // A miss: the flattened rest (`"id.orig_h"`) when the key is absent.
+      // Look the rest up first: it is almost always absent too, and then
+      // the answer is undefined either way, so the `in` test (absent key vs
+      // one holding undefined) is needed only when the rest is there.
+      if (i === last) return undefined;
+      const flat = obj[rests[i]];
+      return flat === undefined || key in obj ? undefined : flat;
     }
     return node;
   };

@@ -133,6 +133,47 @@ describe('StreamMatcher', () => {
     });
   });
 
+  describe('field cache', () => {
+    // Routing, prefilters and rules read each field once per event; these pin down when that cache must not be used.
+    const port = (n: number): DetectionRule => rule(sel(`dst_port: ${n}`), '{ category: firewall }');
+
+    it('reads the event afresh after a hit callback changes it', () => {
+      const [r502, r503] = [port(502), port(503)];
+      const matcher = new StreamMatcher({ rules: [r502, r503] });
+      const event = structuredClone(iptables);
+      const hits: string[] = [];
+      matcher.match(event, (r) => {
+        hits.push(r.title);
+        event.destination.port = 503;
+      });
+      expect(hits).to.deep.equal([r502.title, r503.title]);
+    });
+
+    it('keeps the values of its own event when a hit callback matches another event with another matcher', () => {
+      const first = port(502);
+      const second = rule(sel("src_ip|cidr: '203.0.113.0/24'", 'dst_port: 502'), '{ category: firewall }');
+      const outer = new StreamMatcher({ rules: [first, second] });
+      const inner = new StreamMatcher({ rules: [port(80)] });
+      const other = { ...iptables, source: { ip: '2001:db8::1' }, destination: { ip: '10.1.1.21', port: 80 } };
+      const hits: string[] = [];
+      outer.match(iptables, (r) => {
+        hits.push(r.title);
+        expect(inner.match(other, () => undefined)).to.equal(1);
+      });
+      expect(hits).to.deep.equal([first.title, second.title]);
+    });
+
+    it('is not used when a compiled rule is tested outside a match', () => {
+      const matcher = new StreamMatcher({ rules: [port(502)] });
+      const event = structuredClone(iptables);
+      expect(matcher.match(event, () => undefined)).to.equal(1);
+      event.destination.port = 80;
+      expect(matcher.compiled[0].test(event)).to.equal(false);
+      event.destination.port = 502;
+      expect(matcher.compiled[0].test(event)).to.equal(true);
+    });
+  });
+
   describe('constructor', () => {
     it('leaves out rules whose logsource has no route, and lists them', () => {
       const aws = catchAll('{ product: aws, service: cloudtrail }');
