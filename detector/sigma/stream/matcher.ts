@@ -139,7 +139,9 @@ export class StreamMatcher {
   /**
    * Test one event against the rules of its logsources; `onHit` once per
    * matching rule, in load order within a logsource. Returns the number of
-   * hits. Not re-entrant: `onHit` must not call `match` on this matcher.
+   * hits. Not re-entrant: `onHit` must not call `match` on this matcher,
+   * and must not change the event (prefilters choose the rules to run
+   * before any of them is evaluated).
    */
   match(event: unknown, onHit: HitCallback): number {
     if (this.currentHit !== undefined) throw new Error('StreamMatcher.match is not re-entrant: queue events raised from onHit and match them afterwards');
