@@ -299,28 +299,7 @@ export class SqliteStore implements Store {
   async searchRuleHits(query: RuleHitQuery): Promise<RuleHit[]> {
     this.assertOpen();
     if (query.orgIds?.length === 0) return [];
-    const clauses: string[] = [];
-    const params: SqlValue[] = [];
-    if (query.from !== undefined) {
-      clauses.push('ts >= ?');
-      params.push(epochMs(query.from, 'from'));
-    }
-    if (query.to !== undefined) {
-      clauses.push('ts < ?');
-      params.push(epochMs(query.to, 'to'));
-    }
-    if (query.orgIds !== undefined) {
-      clauses.push('org_id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(query.orgIds));
-    }
-    if (query.ruleId !== undefined) {
-      clauses.push('rule_id = ?');
-      params.push(query.ruleId);
-    }
-    if (query.kind !== undefined) {
-      clauses.push('kind = ?');
-      params.push(query.kind);
-    }
+    const { clauses, params } = whereClauses('ts', query, { rule_id: query.ruleId, kind: query.kind });
     const sql = `SELECT doc FROM rule_hits${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ts DESC, rid DESC LIMIT ?`;
     const rows = this.statement(sql).all(...params, clampLimit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as RuleHit);
@@ -333,28 +312,7 @@ export class SqliteStore implements Store {
   async searchDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]> {
     this.assertOpen();
     if (query.orgIds?.length === 0) return [];
-    const clauses: string[] = [];
-    const params: SqlValue[] = [];
-    if (query.from !== undefined) {
-      clauses.push('received >= ?');
-      params.push(epochMs(query.from, 'from'));
-    }
-    if (query.to !== undefined) {
-      clauses.push('received < ?');
-      params.push(epochMs(query.to, 'to'));
-    }
-    if (query.orgIds !== undefined) {
-      clauses.push('org_id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(query.orgIds));
-    }
-    if (query.source !== undefined) {
-      clauses.push('source = ?');
-      params.push(query.source);
-    }
-    if (query.code !== undefined) {
-      clauses.push('code = ?');
-      params.push(query.code);
-    }
+    const { clauses, params } = whereClauses('received', query, { source: query.source, code: query.code });
     const sql =
       `SELECT id, received, org_id, source, parser, code, reason, raw FROM dead_letters` +
       `${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY received DESC, rid DESC LIMIT ?`;
@@ -604,4 +562,36 @@ function decodeCursor(text: string, order: 'asc' | 'desc'): Cursor {
   }
   if (cursor.o !== order) throw new TypeError(`cursor was made for order ${cursor.o}, not ${order}`);
   return cursor;
+}
+
+/**
+ * WHERE clauses of the side tables (dead letters, rule hits): a time range
+ * on `timeColumn`, the org scope, and equality on the given columns (those
+ * whose value is undefined are left out). Column names are ours, never input.
+ */
+function whereClauses(
+  timeColumn: string,
+  query: { readonly from?: Date; readonly to?: Date; readonly orgIds?: readonly string[] },
+  equal: Readonly<Record<string, string | undefined>>,
+): { clauses: string[]; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  if (query.from !== undefined) {
+    clauses.push(`${timeColumn} >= ?`);
+    params.push(epochMs(query.from, 'from'));
+  }
+  if (query.to !== undefined) {
+    clauses.push(`${timeColumn} < ?`);
+    params.push(epochMs(query.to, 'to'));
+  }
+  if (query.orgIds !== undefined) {
+    clauses.push('org_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(query.orgIds));
+  }
+  for (const [column, value] of Object.entries(equal)) {
+    if (value === undefined) continue;
+    clauses.push(`${column} = ?`);
+    params.push(value);
+  }
+  return { clauses, params };
 }
