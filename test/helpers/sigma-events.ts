@@ -13,7 +13,20 @@ import { uuidv7 } from '../../core/ids.js';
 import { Mulberry32 } from '../../core/prng.js';
 import type { ResolvedLogsource } from '../../detector/sigma/mapping/index.js';
 import type { DetectionItem, DetectionRule, PatternPart, PlaceholderSource, SigmaValue, TimePart } from '../../detector/sigma/model.js';
+import { StaticPlaceholderSource } from '../../detector/sigma/placeholders.js';
 import { makeEvent } from './events.js';
+
+/** Placeholder values for two orgs (IPv4 and IPv6, hosts and blocks), shared by the differential and prefilter tests. */
+export const testPlaceholders = new StaticPlaceholderSource({
+  EngineeringHosts: { 'org-a': ['10.0.0.5', '2001:db8::5', '10.20.0.0/16'], 'org-b': ['10.0.0.6', 'fd00:b::/48'] },
+  OrgNetworks: { 'org-a': ['10.0.0.0/8', '2001:db8::/32'], 'org-b': ['192.168.0.0/16', 'fd00:b::/32'] },
+  HomeCountries: { 'org-a': ['DE', 'AT'], 'org-b': ['CN'] },
+  Plcs: { 'org-a': ['10.0.1.10'], 'org-b': ['192.168.1.10'] },
+  Gateways: { 'org-a': ['10.0.0.1'], 'org-b': ['192.168.0.1'] },
+  Firewalls: { 'org-a': ['10.0.0.254'], 'org-b': ['192.168.0.254'] },
+  ResolverNodes: { 'org-a': ['2001:db8::53'], 'org-b': ['192.168.0.53'] },
+  PlatformServices: { 'org-a': ['2001:db8::80'], 'org-b': ['192.168.0.80'] },
+});
 
 /** A seeded random source (mulberry32, seeded with the number as is) with the draws the generator needs. */
 export class Rng extends Mulberry32 {

@@ -237,8 +237,11 @@ function parseCidr(text: string): Cidr {
 
 const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 -> civil year, month (1..12), day (1..31), UTC (H. Hinnant's algorithm; no Date allocation). */
-function civilYear(days: number): number {
+/**
+ * Days since 1970-01-01 -> civil date packed as year * 10000 + month * 100 + day,
+ * UTC (H. Hinnant's algorithm; a number, not an object, so the hot path allocates nothing).
+ */
+function civilDate(days: number): number {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -246,18 +249,12 @@ function civilYear(days: number): number {
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const month = mp < 10 ? mp + 3 : mp - 9;
-  return yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 10_000 + month * 100 + (doy - Math.floor((153 * mp + 2) / 5) + 1);
 }
 
-/** Month * 100 + day of month, packed so the hot path returns a number, not an object. */
-function civilMonthDay(days: number): number {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  return (mp < 10 ? mp + 3 : mp - 9) * 100 + (doy - Math.floor((153 * mp + 2) / 5) + 1);
+function civilYear(days: number): number {
+  return Math.floor(civilDate(days) / 10_000);
 }
 
 function daysFromCivil(year: number, month: number, day: number): number {
@@ -281,8 +278,8 @@ export function timePartOf(ms: number, part: TimePart): number {
   switch (part) {
     case 'minute': return Math.floor(ms / 60_000) - Math.floor(ms / 3_600_000) * 60;
     case 'hour': return Math.floor(ms / 3_600_000) - days * 24;
-    case 'day': return civilMonthDay(days) % 100;
-    case 'month': return Math.floor(civilMonthDay(days) / 100);
+    case 'day': return civilDate(days) % 100;
+    case 'month': return Math.floor(civilDate(days) / 100) % 100;
     case 'year': return civilYear(days);
     case 'week': return isoWeek(days);
   }

@@ -16,12 +16,11 @@ import { SqliteStore } from '../../../core/store/sqlite/sqlite-store.js';
 import { loadDefaultMapping } from '../../../detector/sigma/mapping/index.js';
 import type { DetectionRule, SigmaFilter } from '../../../detector/sigma/model.js';
 import { parseRuleText } from '../../../detector/sigma/parse.js';
-import { StaticPlaceholderSource } from '../../../detector/sigma/placeholders.js';
 import { huntSql, ruleKey } from '../../../detector/sigma/sql/hunt.js';
 import { StreamMatcher } from '../../../detector/sigma/stream/index.js';
 import { makeEvent } from '../../helpers/events.js';
 import { corpusPath, repoRoot, tempDir } from '../../helpers/paths.js';
-import { Rng, generateEvents } from '../../helpers/sigma-events.js';
+import { Rng, generateEvents, testPlaceholders } from '../../helpers/sigma-events.js';
 
 const SEED = 20_240_301;
 /** SigmaHQ files sampled; enough that at least MIN_SIGMAHQ_RULES compile on both sides. */
@@ -32,16 +31,7 @@ const ORGS = ['org-a', 'org-b'];
 const BASE_TIME = Date.parse('2024-01-01T00:00:00.000Z');
 const DAY_MS = 86_400_000;
 
-const placeholders = new StaticPlaceholderSource({
-  EngineeringHosts: { 'org-a': ['10.0.0.5', '2001:db8::5', '10.20.0.0/16'], 'org-b': ['10.0.0.6', 'fd00:b::/48'] },
-  OrgNetworks: { 'org-a': ['10.0.0.0/8', '2001:db8::/32'], 'org-b': ['192.168.0.0/16', 'fd00:b::/32'] },
-  HomeCountries: { 'org-a': ['DE', 'AT'], 'org-b': ['CN'] },
-  Plcs: { 'org-a': ['10.0.1.10'], 'org-b': ['192.168.1.10'] },
-  Gateways: { 'org-a': ['10.0.0.1'], 'org-b': ['192.168.0.1'] },
-  Firewalls: { 'org-a': ['10.0.0.254'], 'org-b': ['192.168.0.254'] },
-  ResolverNodes: { 'org-a': ['2001:db8::53'], 'org-b': ['192.168.0.53'] },
-  PlatformServices: { 'org-a': ['2001:db8::80'], 'org-b': ['192.168.0.80'] },
-});
+const placeholders = testPlaceholders;
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];

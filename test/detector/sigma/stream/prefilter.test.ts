@@ -5,12 +5,11 @@ import type { EcsEvent } from '../../../../core/event.js';
 import { loadDefaultMapping } from '../../../../detector/sigma/mapping/index.js';
 import type { DetectionRule } from '../../../../detector/sigma/model.js';
 import { parseRuleText } from '../../../../detector/sigma/parse.js';
-import { StaticPlaceholderSource } from '../../../../detector/sigma/placeholders.js';
 import { StreamMatcher } from '../../../../detector/sigma/stream/index.js';
 import { BucketPrefilter, ruleNeed } from '../../../../detector/sigma/stream/prefilter.js';
 import type { Need } from '../../../../detector/sigma/stream/prefilter.js';
 import { corpusPath, repoRoot } from '../../../helpers/paths.js';
-import { Rng, generateEvents } from '../../../helpers/sigma-events.js';
+import { Rng, generateEvents, testPlaceholders } from '../../../helpers/sigma-events.js';
 import { rule, sel } from './rules.js';
 
 const mapping = loadDefaultMapping();
@@ -107,16 +106,7 @@ describe('BucketPrefilter', () => {
 describe('StreamMatcher prefilter', () => {
   it('never drops a hit: the same (rule, event) hits with and without it over rules/ and all of SigmaHQ', function () {
     this.timeout(180_000);
-    const placeholders = new StaticPlaceholderSource({
-      EngineeringHosts: { 'org-a': ['10.0.0.5', '2001:db8::5', '10.20.0.0/16'], 'org-b': ['10.0.0.6', 'fd00:b::/48'] },
-      OrgNetworks: { 'org-a': ['10.0.0.0/8', '2001:db8::/32'], 'org-b': ['192.168.0.0/16', 'fd00:b::/32'] },
-      HomeCountries: { 'org-a': ['DE', 'AT'], 'org-b': ['CN'] },
-      Plcs: { 'org-a': ['10.0.1.10'], 'org-b': ['192.168.1.10'] },
-      Gateways: { 'org-a': ['10.0.0.1'], 'org-b': ['192.168.0.1'] },
-      Firewalls: { 'org-a': ['10.0.0.254'], 'org-b': ['192.168.0.254'] },
-      ResolverNodes: { 'org-a': ['2001:db8::53'], 'org-b': ['192.168.0.53'] },
-      PlatformServices: { 'org-a': ['2001:db8::80'], 'org-b': ['192.168.0.80'] },
-    });
+    const placeholders = testPlaceholders;
     const files = [...yamlFiles(join(repoRoot, 'rules')), ...yamlFiles(corpusPath('sigmahq', 'rules'))];
     const rules: DetectionRule[] = [];
     for (const file of files) rules.push(...parseRuleText(readFileSync(file, 'utf8'), relative(repoRoot, file), { placeholders }).rules);
