@@ -1,0 +1,70 @@
+/**
+ * Real Elasticsearch and Kafka for the adapter suites, started through
+ * `infra/engines` once per mocha run and stopped at its end.
+ *
+ * A suite calls `requireEngines(this)` in its `before`: the first call starts
+ * the engines (or reuses engines someone already started with the default
+ * state directory, which it then leaves running), later calls share the
+ * result. Without Java or Maven the suite is skipped with the reason, unless
+ * `IISA_REQUIRE_ENGINES=1` (set by `.ci/run`) makes that a failure.
+ *
+ * The root hook below (registered in .mocharc.json) runs `down` after the
+ * last test, for engines this run started and only those.
+ */
+import { enginePrerequisites, readEnginesEnv, runEngines } from '../../infra/engines-env.js';
+
+export interface Engines {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly elasticsearchUrl: string;
+  /** e.g. ['127.0.0.1:41235'] */
+  readonly kafkaBrokers: string[];
+}
+
+let starting: Promise<Engines> | undefined;
+let startedByThisRun = false;
+
+function fromState(): Engines | undefined {
+  const env = readEnginesEnv();
+  if (env.ELASTICSEARCH_URL === undefined || env.KAFKA_BROKERS === undefined) return undefined;
+  return { elasticsearchUrl: env.ELASTICSEARCH_URL, kafkaBrokers: env.KAFKA_BROKERS.split(',') };
+}
+
+async function start(): Promise<Engines> {
+  const already = fromState();
+  if (already !== undefined) {
+    const { stdout } = await runEngines(['status'], process.env, 60_000);
+    const running = stdout.split('\n').filter((line) => /^(es|kafka)\s+running\b/.test(line)).length;
+    if (running === 2) return already;
+  }
+  await runEngines(['up']);
+  startedByThisRun = true;
+  const engines = fromState();
+  if (engines === undefined) throw new Error('infra/engines up succeeded but its state file names no Elasticsearch URL or Kafka brokers');
+  return engines;
+}
+
+/**
+ * The running engines, starting them on first use. Call from a `before`
+ * hook; it raises the hook's timeout to cover a cold Maven cache.
+ */
+export async function requireEngines(ctx: Mocha.Context): Promise<Engines> {
+  const pre = enginePrerequisites();
+  if (!pre.ok) {
+    const why = `needs ${pre.missing.join(' and ')} on PATH (JDK 17+ and Maven) to run Elasticsearch and Kafka`;
+    if (process.env.IISA_REQUIRE_ENGINES === '1') throw new Error(`${why}; IISA_REQUIRE_ENGINES=1 makes that a failure`);
+    console.log(`      skipped: ${why}`);
+    ctx.skip();
+  }
+  ctx.timeout(25 * 60_000);
+  starting ??= start();
+  return starting;
+}
+
+/** Mocha root hooks: stop what this run started. */
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    if (!startedByThisRun) return;
+    this.timeout(180_000);
+    await runEngines(['down'], process.env, 170_000);
+  },
+};
