@@ -120,4 +120,16 @@ export class AhoCorasick {
     }
     return count;
   }
+
+  /** Whether any pattern occurs in `text`; stops at the first (for an OR of many `contains` values). */
+  occursIn(text: string): boolean {
+    const { asciiClass, otherClass, delta, width, outStart } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      s = delta[s * width + (c < 128 ? asciiClass[c] : otherClass.get(c) ?? 0)];
+      if (outStart[s] !== outStart[s + 1]) return true;
+    }
+    return false;
+  }
 }

@@ -27,7 +27,7 @@ import type { Condition, DetectionItem, DetectionRule, PlaceholderSource, Search
 import type { FieldMapping, ResolvedLogsource } from '../mapping/index.js';
 import { lowered, readSlot, sharedSlot } from './accessor.js';
 import type { FieldSlot } from './accessor.js';
-import { RuleCompileError, anyOf, compileValue, containsPattern, exactSetTest, exactText, wildcardPattern } from './values.js';
+import { CONTAINS_AUTOMATON_MIN, RuleCompileError, anyOf, compileValue, containedText, containsAnyTest, containsPattern, exactSetTest, exactText, wildcardPattern } from './values.js';
 import type { ScalarTest, ValueContext, WholeTest } from './values.js';
 
 export { RuleCompileError } from './values.js';
@@ -192,16 +192,23 @@ function compileAny(values: readonly SigmaValue[], cased: boolean, fieldSlots: r
   const exact: string[] = [];
   const scalars: ScalarTest[] = [];
   const wholes: WholeTest[] = [];
+  const contained = values.flatMap((v) => {
+    const text = v.kind === 'pattern' ? containedText(v.pattern) : undefined;
+    return text === undefined || text === '' ? [] : [text];
+  });
+  const useAutomaton = contained.length >= CONTAINS_AUTOMATON_MIN;
   for (const v of values) {
     const text = v.kind === 'pattern' ? exactText(v.pattern) : undefined;
     if (text !== undefined) {
       exact.push(text);
       continue;
     }
+    if (useAutomaton && v.kind === 'pattern' && (containedText(v.pattern) ?? '') !== '') continue;
     const t = compileValue(v, cased, vctx);
     if ('whole' in t) wholes.push(t.whole);
     else scalars.push(t.scalar);
   }
+  if (useAutomaton) scalars.unshift(containsAnyTest(contained, cased));
   if (exact.length) scalars.unshift(exactSetTest(exact, cased));
   const scalar = scalars.length ? anyOf(scalars) : undefined;
 

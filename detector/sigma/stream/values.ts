@@ -11,6 +11,7 @@
  */
 import { Cidr } from '../../../core/ip.js';
 import type { NumericOp, PatternPart, PlaceholderSource, SigmaPattern, SigmaValue, TimePart } from '../model.js';
+import { AhoCorasick } from './aho-corasick.js';
 import { readSlot, sharedSlot } from './accessor.js';
 import { cidrMembership } from './ip-match.js';
 
@@ -162,6 +163,34 @@ export function patternTest(pattern: SigmaPattern, cased: boolean): ScalarTest {
         pos = at + seg.length;
       }
       return last === undefined || (s.length - last.length >= pos && s.endsWith(last));
+    },
+  };
+}
+
+/** The text of a pure `*text*` pattern (a `contains` value), else undefined. */
+export function containedText(pattern: SigmaPattern): string | undefined {
+  const parts = normalise(pattern.parts);
+  if (parts.length !== 3) return undefined;
+  const [a, b, c] = parts;
+  return 'wildcard' in a && a.wildcard === '*' && 'wildcard' in c && c.wildcard === '*' && 'text' in b ? b.text : undefined;
+}
+
+/** From this many `contains` values of one item on, one automaton pass beats an `includes` per value. */
+export const CONTAINS_AUTOMATON_MIN = 4;
+
+/**
+ * Any of many `contains` values (`keywords` lists of 30 SQL-injection
+ * fragments, `|contains` lists of tool names): one Aho-Corasick pass over
+ * the text that stops at the first occurrence.
+ */
+export function containsAnyTest(texts: readonly string[], cased: boolean): ScalarTest {
+  const automaton = new AhoCorasick(texts.map((t) => (cased ? t : t.toLowerCase())));
+  return {
+    needsLower: !cased,
+    needsNumberText: true,
+    test: (_v, text, lower) => {
+      const s = cased ? text : lower;
+      return s !== undefined && automaton.occursIn(s);
     },
   };
 }

@@ -38,6 +38,18 @@ describe('accessor', () => {
       }
     });
 
+    it('reads keys holding quotes, backslashes and code-like text as plain keys', () => {
+      const paths = ['a"b.c', "x'y.z\\", 'p.`${q}`', 'k.\u2028.v', 'o.);return 1;//'];
+      for (const path of paths) {
+        const keys = path.split('.');
+        const nested = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), 'found');
+        const flat = { [path]: 'flat' };
+        expect(readSlot(sharedSlot(path), nested), path).to.equal('found');
+        expect(readSlot(sharedSlot(path), flat), path).to.equal('flat');
+        expect(readSlot(sharedSlot(path), {}), path).to.equal(undefined);
+      }
+    });
+
     it('forgets the values of the previous event', () => {
       const slot = sharedSlot('event.dataset');
       for (const dataset of ['one', 'two']) {

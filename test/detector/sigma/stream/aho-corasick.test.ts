@@ -52,4 +52,31 @@ describe('AhoCorasick', () => {
       expect(() => new AhoCorasick(['a', ''])).to.throw(/empty/);
     });
   });
+
+  describe('occursIn', () => {
+    it('says whether any pattern occurs, agreeing with includes on random patterns and texts', () => {
+      const rng = new Rng(4);
+      const alphabet = [...'abc./-é'];
+      const word = (max: number): string => Array.from({ length: 1 + rng.int(max) }, () => rng.pick(alphabet)).join('');
+      let hits = 0;
+      for (let round = 0; round < 200; round++) {
+        const patterns = Array.from({ length: 1 + rng.int(12) }, () => word(5));
+        const ac = new AhoCorasick(patterns);
+        for (let k = 0; k < 20; k++) {
+          const text = rng.chance(0.1) ? '' : word(30);
+          const want = patterns.some((p) => text.includes(p));
+          if (want) hits++;
+          expect(ac.occursIn(text), `${JSON.stringify(patterns)} in ${text}`).to.equal(want);
+        }
+      }
+      // Both answers occur often enough for the comparison to mean something.
+      expect(hits).to.be.within(400, 3600);
+    });
+
+    it('finds a pattern that ends inside another one (a suffix output)', () => {
+      const ac = new AhoCorasick(['xabcy', 'bc']);
+      expect(ac.occursIn('zabcq')).to.equal(true);
+      expect(ac.occursIn('zacbq')).to.equal(false);
+    });
+  });
 });

@@ -98,6 +98,20 @@ describe('compileRule', () => {
       expect(accepted(e, events)).to.deep.equal([1]);
     });
 
+    it('OR many contains values (one automaton pass) mixed with exact and wildcard values, cased or not, over text and numbers', () => {
+      const p = predicate(sel("message|contains: ['union select', 'Sleep(', '@@version', 'or 1=1', '502']"));
+      const mixed = predicate(sel("message: ['*alpha*', '*beta*', '*gamma*', '*delta*', 'exact one', 'pre*post']"));
+      const cased = predicate(sel("message|cased|contains: ['AAA', 'bbb', 'Ccc', 'dDD']"));
+      expect(accepted(p, [
+        { message: 'id=1 UNION SELECT x' }, { message: 'select union' }, { message: 'SLEEP(10)' }, { message: 502 },
+        { message: ['nothing', 'x @@VERSION'] }, { message: 'or 1 = 1' }, { message: 15020 }, {},
+      ])).to.deep.equal([0, 2, 3, 4, 6]);
+      expect(accepted(mixed, [
+        { message: 'xALPHAx' }, { message: 'Exact One' }, { message: 'exact one more' }, { message: 'pre-x-post' }, { message: 'gamm' }, { message: 'delta' },
+      ])).to.deep.equal([0, 1, 3, 5]);
+      expect(accepted(cased, [{ message: 'xAAAx' }, { message: 'aaa' }, { message: 'BBB' }, { message: 'dDD' }])).to.deep.equal([0, 3]);
+    });
+
     it('require every value with contains|all, in any order', () => {
       const p = predicate(sel("process.command_line|contains|all: ['-enc', 'hidden']"));
       expect(accepted(p, [
