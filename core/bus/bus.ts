@@ -47,4 +47,5 @@ export const Topics = {
   events: 'iisa.events',
   deadLetters: 'iisa.dead-letters',
   ruleHits: 'iisa.rule-hits',
+  alerts: 'iisa.alerts',
 } as const;

@@ -29,6 +29,20 @@ export interface DeadLetter {
   readonly raw: string;
 }
 
+/** The page sizes the contract promises (see the `limit` of each query). */
+export function recordLimit(limit: number | undefined): number {
+  return clampLimit(limit, 100, 10_000);
+}
+
+export function aggregateLimit(limit: number | undefined): number {
+  return clampLimit(limit, 1000, 10_000);
+}
+
+function clampLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.min(max, Math.max(1, Math.floor(limit)));
+}
+
 export type FieldOp = 'eq' | 'prefix';
 
 /** Compare one field (dotted ECS path). `eq` on an array field matches if any element is equal. */

@@ -72,3 +72,47 @@ export function eventIndexMappings(): estypes.MappingTypeMapping {
     properties: schemaProperties(),
   };
 }
+
+// ------------------------------------------------------ store additions
+// What the Elasticsearch store adds to the mapping above for its own reads.
+// The field types stay exactly those of eventIndexMappings(); only sub-fields
+// and the store's own `iisa` object are added.
+
+/**
+ * Keyword sub-field of every `ip` field, holding the canonical text as stored.
+ * Elasticsearch's `ip` type equates an IPv4-mapped IPv6 address with its IPv4
+ * address and has no prefix query; the contract compares canonical text
+ * (`::ffff:192.0.2.10` is not `192.0.2.10`) and prefixes of it.
+ */
+export const IP_TEXT_SUBFIELD = 'canonical';
+/** Top-level object the store reserves in every event document. */
+export const STORE_OBJECT = 'iisa';
+/** Where fields that could not be indexed are kept (stored, never indexed). */
+export const UNINDEXED_FIELD = `${STORE_OBJECT}.unindexed`;
+
+function withIpTextSubfields(properties: Record<string, estypes.MappingProperty>): void {
+  for (const property of Object.values(properties)) {
+    if (property.type === 'ip') {
+      property.fields = { ...property.fields, [IP_TEXT_SUBFIELD]: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE } };
+    } else if ('properties' in property && property.properties !== undefined) {
+      withIpTextSubfields(property.properties);
+    }
+  }
+}
+
+/** The event index mapping the store installs: eventIndexMappings() plus the store's additions. */
+export function storeEventIndexMappings(): estypes.MappingTypeMapping {
+  const mappings = eventIndexMappings();
+  const properties = mappings.properties ?? {};
+  withIpTextSubfields(properties);
+  properties[STORE_OBJECT] = {
+    type: 'object',
+    properties: {
+      unindexed: { type: 'object', enabled: false },
+      // Why fields were moved (see unindexed.ts), so such events can be found and counted.
+      fallback: { type: 'keyword' },
+    },
+  };
+  mappings.properties = properties;
+  return mappings;
+}

@@ -40,6 +40,7 @@ import type {
   RuleHitQuery,
   Store,
 } from '../store.js';
+import { aggregateLimit, recordLimit } from '../store.js';
 import { migrate } from './migrations.js';
 
 /** Dotted ECS fields stored in their own column (all hold text), and that column. */
@@ -70,10 +71,6 @@ const INSERT_COLUMNS = ['id', 'ts', 'ingested', ...EXTRACTED.map(([column]) => c
 const INSERT_CHUNK = 100;
 /** Rows per retention DELETE, so one run never holds the write lock for long. */
 const DELETE_CHUNK = 2000;
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 10_000;
-const DEFAULT_AGGREGATE_LIMIT = 1000;
-const MAX_AGGREGATE_LIMIT = 10_000;
 /** Distinct query shapes kept prepared; shapes come from code paths, so this is generous. */
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -196,7 +193,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (query.orgIds?.length === 0) return { events: [] };
     const order = query.order ?? 'desc';
-    const limit = clampLimit(query.limit, DEFAULT_LIMIT, MAX_LIMIT);
+    const limit = recordLimit(query.limit);
     const where = eventWhere(query);
     const clauses = where.sql === '' ? [] : [where.sql];
     const params = [...where.params];
@@ -236,7 +233,7 @@ export class SqliteStore implements Store {
   async aggregateEvents(query: AggregateQuery): Promise<AggregateRow[]> {
     this.assertOpen();
     if (query.orgIds?.length === 0) return [];
-    const limit = clampLimit(query.limit, DEFAULT_AGGREGATE_LIMIT, MAX_AGGREGATE_LIMIT);
+    const limit = aggregateLimit(query.limit);
     const select: string[] = [];
     const joins: string[] = [];
     const group: string[] = [];
@@ -301,7 +298,7 @@ export class SqliteStore implements Store {
     if (query.orgIds?.length === 0) return [];
     const { clauses, params } = whereClauses('ts', query, { rule_id: query.ruleId, kind: query.kind });
     const sql = `SELECT doc FROM rule_hits${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ts DESC, rid DESC LIMIT ?`;
-    const rows = this.statement(sql).all(...params, clampLimit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)) as { doc: string }[];
+    const rows = this.statement(sql).all(...params, recordLimit(query.limit)) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as RuleHit);
   }
 
@@ -316,7 +313,7 @@ export class SqliteStore implements Store {
     const sql =
       `SELECT id, received, org_id, source, parser, code, reason, raw FROM dead_letters` +
       `${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY received DESC, rid DESC LIMIT ?`;
-    const rows = this.statement(sql).all(...params, clampLimit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)) as DeadLetterRow[];
+    const rows = this.statement(sql).all(...params, recordLimit(query.limit)) as DeadLetterRow[];
     return rows.map(fromDeadLetterRow);
   }
 
@@ -536,11 +533,6 @@ function jsonValue(value: SqlValue | undefined, type: SqlValue | undefined): str
   if (type === 'true') return true;
   if (type === 'false') return false;
   return value;
-}
-
-function clampLimit(limit: number | undefined, fallback: number, max: number): number {
-  if (limit === undefined || !Number.isFinite(limit)) return fallback;
-  return Math.min(max, Math.max(1, Math.floor(limit)));
 }
 
 function epochMs(date: Date, name: string): number {

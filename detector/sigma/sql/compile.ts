@@ -41,8 +41,9 @@ import type {
 } from '../model.js';
 import type { FieldMapping, ResolvedLogsource, RouteClause, RouteTest } from '../mapping/index.js';
 import { Cidr } from '../../../core/ip.js';
+import { foldCondition } from '../condition-fold.js';
 import { filterApplies } from '../stream/filters.js';
-import { containsPattern, wildcardPattern } from '../stream/values.js';
+import { keywordSearchValue } from '../stream/values.js';
 import { FALSE, TRUE, and, not, or, raw, sql } from './fragment.js';
 import type { SqlFragment, SqlParam } from './fragment.js';
 
@@ -130,27 +131,16 @@ interface Context {
 // ---------------------------------------------------------------- conditions
 
 function condition(node: Condition, identifiers: ReadonlyMap<string, SearchIdentifier>, ctx: Context): SqlFragment {
-  switch (node.op) {
-    case 'and':
-      return and(node.args.map((arg) => condition(arg, identifiers, ctx)));
-    case 'or':
-      return or(node.args.map((arg) => condition(arg, identifiers, ctx)));
-    case 'not':
-      return not(condition(node.arg, identifiers, ctx));
-    case 'ref':
-      return identifier(identifiers, node.name, ctx);
-    case 'of': {
-      const refs = node.names.map((name) => identifier(identifiers, name, ctx));
-      // `all of x*` / `N of x*` naming no identifier never holds.
-      if (refs.length === 0) return FALSE;
-      if (node.quantifier === 'all') return and(refs);
-      if (node.quantifier <= 1) return or(refs);
-      if (node.quantifier > refs.length) return FALSE;
+  return foldCondition<SqlFragment>(node, {
+    and, or, not,
+    ref: (name) => identifier(identifiers, name, ctx),
+    never: FALSE,
+    atLeast: (refs, n) => {
       // Each ref is 0 or 1, so their sum counts the identifiers that match.
       const sum = refs.reduce((acc, ref, i) => (i === 0 ? sql`(${ref})` : sql`${acc} + (${ref})`), TRUE);
-      return sql`(${sum}) >= ${node.quantifier}`;
-    }
-  }
+      return sql`(${sum}) >= ${n}`;
+    },
+  });
 }
 
 function identifier(identifiers: ReadonlyMap<string, SearchIdentifier>, name: string, ctx: Context): SqlFragment {
@@ -167,7 +157,7 @@ const WHOLE_FIELD_KINDS = new Set<SigmaValue['kind']>(['null', 'exists']);
 function detectionItem(item: DetectionItem, ctx: Context): SqlFragment {
   const paths = (item.field === null ? ctx.resolved.keywordFields : ctx.resolved.fieldsFor(item.field)).map(fieldPath);
   const keyword = item.field === null;
-  const values = keyword ? item.values.map(containsValue) : item.values;
+  const values = keyword ? item.values.map(keywordSearchValue) : item.values;
   let matched: SqlFragment;
   if (item.all) {
     matched = and(values.map((value) => or(paths.map((path) => valueOnField(path, [value], item, ctx)))));
@@ -175,15 +165,6 @@ function detectionItem(item: DetectionItem, ctx: Context): SqlFragment {
     matched = or(paths.map((path) => valueOnField(path, values, item, ctx)));
   }
   return item.negated ? not(matched) : matched;
-}
-
-/** A keyword value matches anywhere in the text (an implicit `*` on both sides); numbers and booleans as their text. */
-function containsValue(value: SigmaValue): SigmaValue {
-  if (value.kind === 'pattern') return { kind: 'pattern', pattern: containsPattern(value.pattern) };
-  if (value.kind === 'number' || value.kind === 'boolean') {
-    return { kind: 'pattern', pattern: containsPattern(wildcardPattern(String(value.value).replace(/[*?\\]/g, '\\$&'))) };
-  }
-  return value;
 }
 
 /** Any of `values` matches the field at `path` (an element of it, for element kinds). */

@@ -25,9 +25,10 @@
  */
 import type { Condition, DetectionItem, DetectionRule, PlaceholderSource, SearchIdentifier, SigmaValue } from '../model.js';
 import type { FieldMapping, ResolvedLogsource } from '../mapping/index.js';
+import { foldCondition } from '../condition-fold.js';
 import { lowered, readSlot, sharedSlot } from './accessor.js';
 import type { FieldSlot } from './accessor.js';
-import { CONTAINS_AUTOMATON_MIN, RuleCompileError, anyOf, compileValue, containedText, containsAnyTest, containsPattern, exactSetTest, exactText, wildcardPattern } from './values.js';
+import { CONTAINS_AUTOMATON_MIN, RuleCompileError, anyOf, compileValue, containedText, containsAnyTest, exactSetTest, exactText, keywordSearchValue } from './values.js';
 import type { ScalarTest, ValueContext, WholeTest } from './values.js';
 
 export { RuleCompileError } from './values.js';
@@ -113,30 +114,21 @@ function or(preds: readonly EventPredicate[]): EventPredicate {
   };
 }
 
+const NEVER: EventPredicate = () => false;
+
 function compileCondition(c: Condition, identifier: (name: string) => EventPredicate): EventPredicate {
-  switch (c.op) {
-    case 'and': return c.args.length === 0 ? () => true : and(c.args.map((a) => compileCondition(a, identifier)));
-    case 'or': return or(c.args.map((a) => compileCondition(a, identifier)));
-    case 'not': {
-      const inner = compileCondition(c.arg, identifier);
-      return (e) => !inner(e);
-    }
-    case 'ref': return identifier(c.name);
-    case 'of': {
-      const preds = c.names.map(identifier);
-      // `all of x*` / `N of x*` naming no identifier can never hold.
-      if (preds.length === 0) return () => false;
-      if (c.quantifier === 'all') return and(preds);
-      const need = c.quantifier;
-      if (need <= 1) return or(preds);
-      if (need > preds.length) return () => false;
-      return (e) => {
-        let n = 0;
-        for (const p of preds) if (p(e) && ++n >= need) return true;
-        return false;
-      };
-    }
-  }
+  return foldCondition<EventPredicate>(c, {
+    and: (preds) => (preds.length === 0 ? () => true : and(preds)),
+    or,
+    not: (inner) => (e) => !inner(e),
+    ref: identifier,
+    never: NEVER,
+    atLeast: (preds, need) => (e) => {
+      let n = 0;
+      for (const p of preds) if (p(e) && ++n >= need) return true;
+      return false;
+    },
+  });
 }
 
 function compileIdentifier(id: SearchIdentifier, ls: ResolvedLogsource, vctx: ValueContext): EventPredicate {
@@ -145,13 +137,6 @@ function compileIdentifier(id: SearchIdentifier, ls: ResolvedLogsource, vctx: Va
 }
 
 // ---------------------------------------------------------------------- item
-
-/** Keyword values are searched for anywhere in the text: numbers and booleans as their text. */
-function keywordValue(v: SigmaValue): SigmaValue {
-  if (v.kind === 'pattern') return { kind: 'pattern', pattern: containsPattern(v.pattern) };
-  if (v.kind === 'number' || v.kind === 'boolean') return { kind: 'pattern', pattern: containsPattern(wildcardPattern(String(v.value).replace(/[*?\\]/g, '\\$&'))) };
-  return v;
-}
 
 /** Evaluate a scalar test on one field element, computing its text forms once. */
 function onElement(t: ScalarTest, v: unknown, event: unknown, slot: FieldSlot): boolean {
@@ -182,7 +167,7 @@ function compileItem(item: DetectionItem, ls: ResolvedLogsource, vctx: ValueCont
   const keyword = item.field === null;
   const fields = item.field === null ? ls.keywordFields : ls.fieldsFor(item.field);
   const fieldSlots = fields.map(sharedSlot);
-  const values = keyword ? item.values.map(keywordValue) : item.values;
+  const values = keyword ? item.values.map(keywordSearchValue) : item.values;
   const positive = item.all ? compileAll(values, item.cased, fieldSlots, vctx) : compileAny(values, item.cased, fieldSlots, vctx);
   return item.negated ? (e) => !positive(e) : positive;
 }

@@ -175,6 +175,15 @@ export function containedText(pattern: SigmaPattern): string | undefined {
   return 'wildcard' in a && a.wildcard === '*' && 'wildcard' in c && c.wildcard === '*' && 'text' in b ? b.text : undefined;
 }
 
+/** A keyword (field-less) value: it matches anywhere in the text (an implicit `*` on both sides); numbers and booleans as their text. */
+export function keywordSearchValue(value: SigmaValue): SigmaValue {
+  if (value.kind === 'pattern') return { kind: 'pattern', pattern: containsPattern(value.pattern) };
+  if (value.kind === 'number' || value.kind === 'boolean') {
+    return { kind: 'pattern', pattern: containsPattern(wildcardPattern(String(value.value).replace(/[*?\\]/g, '\\$&'))) };
+  }
+  return value;
+}
+
 /** From this many `contains` values of one item on, one automaton pass beats an `includes` per value. */
 export const CONTAINS_AUTOMATON_MIN = 4;
 

@@ -13,7 +13,7 @@ import { uuidv7 } from '../../../core/ids.js';
 export type OpenBus = () => Promise<{ bus: Bus; cleanup(): Promise<void> }>;
 
 /** Message value used throughout: which key and its position in that key's sequence. */
-interface Seq {
+export interface Seq {
   readonly key: string;
   readonly seq: number;
 }
@@ -21,12 +21,12 @@ interface Seq {
 const WAIT_MS = 15_000;
 
 /** Names Kafka accepts too, unique per call. */
-function unique(prefix: string): string {
+export function unique(prefix: string): string {
   return `${prefix}-${uuidv7()}`;
 }
 
 /** `count` messages spread over `keys` keys, numbered per key in publish order. */
-function sequence(count: number, keys: readonly string[], start: Map<string, number> = new Map()): BusMessage<Seq>[] {
+export function sequence(count: number, keys: readonly string[], start: Map<string, number> = new Map()): BusMessage<Seq>[] {
   const messages: BusMessage<Seq>[] = [];
   for (let i = 0; i < count; i++) {
     const key = keys[i % keys.length];
@@ -37,12 +37,12 @@ function sequence(count: number, keys: readonly string[], start: Map<string, num
   return messages;
 }
 
-function label(value: Seq): string {
+export function label(value: Seq): string {
   return `${value.key}#${value.seq}`;
 }
 
 /** Each key's values in the order first seen (duplicates from redelivery dropped). */
-function firstSeenByKey(values: readonly Seq[]): Map<string, number[]> {
+export function firstSeenByKey(values: readonly Seq[]): Map<string, number[]> {
   const seen = new Set<string>();
   const byKey = new Map<string, number[]>();
   for (const value of values) {

@@ -1,0 +1,77 @@
+/**
+ * The producer side: JSON values keyed by the message key, murmur2
+ * partitioning (Java's, so other clients agree on where a key goes),
+ * idempotent, acks from every in-sync replica. A publish resolves when the
+ * broker has every message of it.
+ */
+import { Partitioners } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import type { BusMessage } from '../bus.js';
+import { encodeValue } from './codec.js';
+
+/** Bytes a record adds beyond key and value (headers, varints, timestamps); an estimate for chunking only. */
+const RECORD_OVERHEAD = 64;
+
+export class Publisher {
+  private producer: Promise<Producer> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: { readonly maxRequestBytes: number; readonly requestTimeoutMs: number },
+  ) {}
+
+  /** Send in order, in produce requests of at most maxRequestBytes, each acknowledged before the next. */
+  async send(topic: string, messages: readonly BusMessage<unknown>[]): Promise<void> {
+    const records: EncodedRecord[] = messages.map((message) => ({ key: message.key, value: encodeValue(topic, message.value) }));
+    const producer = await this.connected();
+    for (const chunk of chunks(records, this.options.maxRequestBytes)) {
+      await producer.send({ topic, messages: chunk, acks: -1, timeout: this.options.requestTimeoutMs });
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    const connected = await producer?.catch(() => undefined);
+    await connected?.disconnect();
+  }
+
+  private connected(): Promise<Producer> {
+    if (this.producer === undefined) {
+      const producer = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent: true,
+        // Idempotence as kafkajs implements it (KIP-98) keeps sequence numbers gapless only with one request in flight.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      const connecting = producer.connect().then(() => producer);
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = undefined;
+      });
+      this.producer = connecting;
+    }
+    return this.producer;
+  }
+}
+
+interface EncodedRecord {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+function* chunks(records: readonly EncodedRecord[], maxBytes: number): Generator<EncodedRecord[]> {
+  let chunk: EncodedRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = RECORD_OVERHEAD + Buffer.byteLength(record.key) + record.value.length;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}

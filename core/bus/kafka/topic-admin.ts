@@ -1,0 +1,81 @@
+/**
+ * Creates the bus's topics on first use. The broker does not auto-create
+ * topics (a typo must not make one), so every topic a bus publishes to or
+ * consumes from goes through here once per bus.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from '../../../collector/sources/types.js';
+
+export interface TopicLayout {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly requestTimeoutMs: number;
+}
+
+export class TopicAdmin {
+  private admin: Promise<Admin> | undefined;
+  private readonly ensured = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly layout: TopicLayout,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves once `topic` exists with leaders for its partitions. Idempotent; a failure is retried on the next call. */
+  ensure(topic: string): Promise<void> {
+    let pending = this.ensured.get(topic);
+    if (pending === undefined) {
+      pending = this.create(topic);
+      this.ensured.set(topic, pending);
+      pending.catch(() => this.ensured.delete(topic));
+    }
+    return pending;
+  }
+
+  /** Partitions `topic` has at the broker; 0 when it does not exist. */
+  async partitionCount(topic: string): Promise<number> {
+    const admin = await this.connected();
+    // Asking for the metadata of a missing topic is an error (after retries), not an empty answer.
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin === undefined) return;
+    await Promise.allSettled([...this.ensured.values()]);
+    const connected = await admin.catch(() => undefined);
+    await connected?.disconnect();
+  }
+
+  private connected(): Promise<Admin> {
+    if (this.admin === undefined) {
+      const admin = this.kafka.admin();
+      const connecting = admin.connect().then(() => admin);
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = undefined;
+      });
+      this.admin = connecting;
+    }
+    return this.admin;
+  }
+
+  private async create(topic: string): Promise<void> {
+    const admin = await this.connected();
+    const { partitions, replicationFactor, requestTimeoutMs } = this.layout;
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor }],
+      waitForLeaders: true,
+      timeout: requestTimeoutMs,
+    });
+    if (created) return;
+    // It existed: made by another bus, or by hand with another layout. Use it as it is, but say so if it differs.
+    const actual = await this.partitionCount(topic);
+    if (actual !== partitions) {
+      this.logger.warn('Kafka topic exists with a different partition count than configured; using it as it is', { topic, partitions: actual, configured: partitions });
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Stores for the Elasticsearch tests: each on its own index prefix, so a
+ * test sees only its own data, and removed (indices and templates) after.
+ */
+import { randomUUID } from 'node:crypto';
+import { ElasticsearchStore } from '../../../../core/store/elasticsearch/es-store.js';
+import type { ElasticsearchStoreOptions } from '../../../../core/store/elasticsearch/es-store.js';
+import type { ElasticsearchStoreConfig } from '../../../../core/store/elasticsearch/config.js';
+
+export interface TestStore {
+  readonly store: ElasticsearchStore;
+  readonly cleanup: () => Promise<void>;
+}
+
+/** A fresh prefix such as `iisa-t1b2c3...`: lower case, unique per call. */
+export function testPrefix(): string {
+  return `iisa-t${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+}
+
+export async function openTestStore(
+  url: string,
+  config: Partial<ElasticsearchStoreConfig> = {},
+  options: ElasticsearchStoreOptions = {},
+): Promise<TestStore> {
+  const store = await ElasticsearchStore.open({ url, indexPrefix: testPrefix(), refreshInterval: '200ms', ...config }, options);
+  // A second handle on the same prefix removes the data even after the test closed `store`.
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      const remover = await ElasticsearchStore.open({ url, indexPrefix: store.config.indexPrefix });
+      try {
+        await remover.destroy();
+      } finally {
+        await remover.close();
+      }
+    },
+  };
+}
