@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { describeStore } from '../core/store/open.js';
 import { generateTraffic } from '../seeds/simulator/simulate.js';
 import { sendTraffic } from '../seeds/simulator/send.js';
 import { loadNodeConfig } from './node-config.js';
@@ -27,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
         'iisa demo is running.',
         `  HTTP ingest   ${target}/api/v1/ingest   (tokens: seeds/tokens.yaml)`,
         '  syslog        udp/tcp 5514 (from 127.0.0.1 and ::1)',
-        `  store         ${config.store.path}`,
+        `  store         ${describeStore(config.store)}`,
         '  query         npx iisa events search --config seeds/demo/node.yaml --from -5m',
         'Ctrl-C stops it.',
         '',

@@ -1,27 +1,11 @@
 import type { Command } from 'commander';
 import type { EcsEvent } from '../core/event.js';
 import { getField } from '../core/event.js';
-import { SqliteStore } from '../core/store/sqlite/sqlite-store.js';
-import type { FieldFilter } from '../core/store/store.js';
+import { OrgRegistry } from '../core/orgs.js';
+import { openStore } from '../core/store/open.js';
 import { positiveInt } from './args.js';
 import { loadNodeConfig } from './node-config.js';
-import { parseTimeArg } from './time-arg.js';
-
-const FIELD = /^[A-Za-z0-9_@.]+$/;
-
-/** `FIELD=VALUE` is equality, `FIELD=VALUE*` a prefix match; numbers and booleans compare as such. */
-export function parseFilterArg(text: string): FieldFilter {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`not a FIELD=VALUE filter: "${text}"`);
-  const field = text.slice(0, eq);
-  if (!FIELD.test(field)) throw new Error(`bad field name "${field}" (letters, digits, _ @ and dots)`);
-  let value = text.slice(eq + 1);
-  if (value.endsWith('*') && !value.endsWith('\\*')) return { field, op: 'prefix', value: value.slice(0, -1) };
-  value = value.replace(/\\\*$/, '*');
-  if (value === 'true' || value === 'false') return { field, op: 'eq', value: value === 'true' };
-  if (/^-?\d+(\.\d+)?$/.test(value)) return { field, op: 'eq', value: Number(value) };
-  return { field, op: 'eq', value };
-}
+import { parseFilterArg, parseTimeArg } from '../core/query-text.js';
 
 const COLUMNS = ['@timestamp', 'org.id', 'event.dataset', 'event.action', 'source.ip', 'destination.ip'] as const;
 
@@ -55,7 +39,7 @@ export function registerEventsCommand(program: Command): void {
     .action(async (filters: string[], opts: { config: string; from?: string; to?: string; org?: string[]; text?: string; limit: number; format: string }) => {
       if (opts.format !== 'table' && opts.format !== 'json') throw new Error(`--format must be table or json, not "${opts.format}"`);
       const config = loadNodeConfig(opts.config);
-      const store = SqliteStore.open({ path: config.store.path!, synchronous: config.store.synchronous });
+      const store = await openStore(config.store, OrgRegistry.load(config.registry));
       try {
         const page = await store.searchEvents({
           ...(opts.from ? { from: parseTimeArg(opts.from) } : {}),

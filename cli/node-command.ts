@@ -1,20 +1,31 @@
 import type { Command } from 'commander';
+import { describeStore } from '../core/store/open.js';
 import { loadNodeConfig } from './node-config.js';
-import { startNode } from './node.js';
+import { Roles, startRoles, type Role } from './node.js';
 
-/** `iisa node --config FILE`: run a node until SIGINT/SIGTERM. */
+const DESCRIPTIONS: Readonly<Record<Role | 'node', string>> = {
+  node: 'run every role in one process: sources, ingest, detection, the store writer and the console',
+  collector: 'run the collector role alone: sources and parsers, publishing to Kafka',
+  detector: 'run the detector role alone: Sigma rules and the store writer, consuming from Kafka (start several to share the load)',
+  console: 'run the console role alone: the REST API over the store',
+};
+
+/** `iisa node|collector|detector|console --config FILE`: run roles until SIGINT/SIGTERM. */
 export function registerNodeCommand(program: Command): void {
-  program
-    .command('node')
-    .description('run a node: its sources, the ingest pipeline and the store')
-    .requiredOption('-c, --config <file>', 'node config (YAML or JSON)')
-    .action(async (opts: { config: string }) => {
-      const config = loadNodeConfig(opts.config);
-      const node = await startNode(config);
-      node.log.info('node ready', { id: config.node.id, tier: config.node.tier, store: config.store.path });
-      await waitForSignal();
-      await node.stop();
-    });
+  const commands: [string, readonly Role[]][] = [['node', Roles], ...Roles.map((r): [string, readonly Role[]] => [r, [r]])];
+  for (const [name, roles] of commands) {
+    program
+      .command(name)
+      .description(DESCRIPTIONS[name as Role | 'node'])
+      .requiredOption('-c, --config <file>', 'node config (YAML or JSON)')
+      .action(async (opts: { config: string }) => {
+        const config = loadNodeConfig(opts.config);
+        const running = await startRoles(config, roles);
+        running.log.info('node ready', { id: config.node.id, tier: config.node.tier, roles: roles.join(','), store: describeStore(config.store) });
+        await waitForSignal();
+        await running.stop();
+      });
+  }
 }
 
 /** Resolve on the first SIGINT or SIGTERM. */

@@ -6,7 +6,10 @@
  *   registry: ../seeds/orgs.yaml
  *   dataDir: ../data/demo-js
  *   store: { type: sqlite, synchronous: full, retentionDays: 180 }
+ *     or { type: elasticsearch, elasticsearch: { url: 'https://es:9200' } }
  *   bus: { type: memory, capacity: 10000 }
+ *     or { type: kafka, kafka: { brokers: ['kafka:9092'] } }
+ *   console: { listen: { host: '::', port: 8443 }, apiTokens: ../seeds/api-tokens.yaml }
  *   ingestTokens: ../seeds/tokens.yaml
  *   sources:
  *     - { type: http, listen: { host: '::', port: 8080 } }
@@ -16,6 +19,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, describeIssues, loadConfigFile, deepFreeze } from '../core/config.js';
 import { sourceUnit, sourceTypes } from '../collector/sources/index.js';
+import { ListenSchema } from '../collector/sources/listen.js';
+import { BusSectionSchema } from '../core/bus/open.js';
+import { StoreSectionSchema } from '../core/store/open.js';
+
+const ConsoleSectionSchema = z.strictObject({
+  listen: ListenSchema.describe('where the REST API listens; host :: is dual-stack'),
+  apiTokens: z.string().describe('path of the API token list (YAML): each token speaks for one org'),
+});
 
 export const NodeConfigSchema = z.strictObject({
   node: z.strictObject({
@@ -25,22 +36,14 @@ export const NodeConfigSchema = z.strictObject({
   }),
   registry: z.string().describe('path of the org registry YAML'),
   dataDir: z.string().default('./data').describe('where the store, file offsets and state live'),
-  store: z.strictObject({
-    type: z.literal('sqlite'),
-    path: z.string().optional().describe('default <dataDir>/iisa.db'),
-    synchronous: z.enum(['full', 'normal']).default('full')
-      .describe('full: a committed batch survives power loss; normal: it survives a process crash (kill -9) only'),
-    retentionDays: z.number().int().positive().default(180),
-  }).default({ type: 'sqlite', synchronous: 'full', retentionDays: 180 }),
-  bus: z.strictObject({
-    type: z.literal('memory'),
-    capacity: z.number().int().positive().default(10_000).describe('messages buffered per topic and consumer group before producers wait'),
-  }).default({ type: 'memory', capacity: 10_000 }),
+  store: StoreSectionSchema.default({ type: 'sqlite', synchronous: 'full', retentionDays: 180 }),
+  bus: BusSectionSchema.default({ type: 'memory', capacity: 10_000 }),
   ingestTokens: z.string().optional().describe('path of the ingest token list (YAML)'),
   detector: z.strictObject({
     rules: z.array(z.string()).min(1).describe('Sigma rule files and folders'),
     reloadIntervalMs: z.number().int().positive().default(2000).describe('how often rule files are checked for changes'),
   }).optional().describe('run the Sigma rules on every stored event; absent: no detection on this node'),
+  console: ConsoleSectionSchema.optional().describe('serve the REST API; absent: no console on this node'),
   sources: z.array(z.looseObject({ type: z.string() })).default([]),
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -85,7 +88,8 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     ...raw,
     registry: at(raw.registry),
     dataDir: at(raw.dataDir),
-    store: { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) },
+    store: raw.store.type === 'sqlite' ? { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) } : raw.store,
+    ...(raw.console ? { console: { ...raw.console, apiTokens: at(raw.console.apiTokens) } } : {}),
     ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
     ...(raw.detector ? { detector: { ...raw.detector, rules: raw.detector.rules.map(at) } } : {}),
     sourceConfigs,

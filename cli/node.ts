@@ -1,15 +1,24 @@
 /**
- * The composition root of a node: builds the registry, store, bus, ingest
- * pipeline, store writer and sources from a validated config, and stops
- * them in the reverse order (sources first, so nothing new arrives; then the
- * bus drains into the store; then the store closes).
+ * The composition root: builds the parts of a node from a validated config
+ * and stops them in the reverse order (sources first, so nothing new
+ * arrives; then the detector and the store writer drain the bus; then the
+ * bus and the store close).
+ *
+ * A node runs three roles. Embedded (`iisa node`, the default) one process
+ * runs all of them over the in-process bus; scaled out each runs alone
+ * (`iisa collector|detector|console`) and they meet on Kafka and
+ * Elasticsearch:
+ *   collector  sources -> parsers -> bus (acknowledged once the bus has it)
+ *   detector   bus -> store writer (events, dead letters, rule hits), bus -> Sigma rules -> rule hits,
+ *              and retention; detectors share the work through consumer groups
+ *   console    the REST API over the store
  */
 import { mkdirSync } from 'node:fs';
 import type { Bus } from '../core/bus/bus.js';
-import { InMemoryBus } from '../core/bus/memory.js';
+import { describeBus, openBus } from '../core/bus/open.js';
 import { OrgRegistry } from '../core/orgs.js';
+import { describeStore, openStore } from '../core/store/open.js';
 import { StoreSink } from '../core/store/sink.js';
-import { SqliteStore } from '../core/store/sqlite/sqlite-store.js';
 import type { Store } from '../core/store/store.js';
 import { CounterMetrics, JsonLogger } from '../core/telemetry.js';
 import { IngestPipeline } from '../collector/pipeline.js';
@@ -17,22 +26,38 @@ import { parsers as builtinParserTable, type ParserTable } from '../collector/pa
 import { sourceUnit } from '../collector/sources/index.js';
 import type { Source, SourceContext } from '../collector/sources/types.js';
 import { IngestTokens } from '../collector/tokens.js';
+import { ApiTokens } from '../console/api-tokens.js';
+import { ConsoleServer } from '../console/server.js';
 import { DetectorStage } from '../detector/stage.js';
 import type { NodeConfig } from './node-config.js';
 
-export interface RunningNode {
+export const Roles = ['collector', 'detector', 'console'] as const;
+export type Role = (typeof Roles)[number];
+
+export interface RunningRoles {
   readonly config: NodeConfig;
+  readonly roles: readonly Role[];
   readonly registry: OrgRegistry;
+  readonly metrics: CounterMetrics;
+  readonly log: JsonLogger;
+  /** Present when a role needs it: detector and console read or write the store; collector and detector use the bus. */
+  readonly store?: Store;
+  readonly bus?: Bus;
+  readonly pipeline?: IngestPipeline;
+  /** Sources in config order, with their type (collector role). */
+  readonly sources: readonly { type: string; source: Source }[];
+  /** Present when the detector role runs and the config has a `detector` section. */
+  readonly detector?: DetectorStage;
+  /** Present when the console role runs and the config has a `console` section. */
+  readonly console?: ConsoleServer;
+  stop(): Promise<void>;
+}
+
+/** Every role in one process, as `iisa node` runs it: store, bus and pipeline are always there. */
+export interface RunningNode extends RunningRoles {
   readonly store: Store;
   readonly bus: Bus;
   readonly pipeline: IngestPipeline;
-  readonly metrics: CounterMetrics;
-  readonly log: JsonLogger;
-  /** Sources in config order, with their type. */
-  readonly sources: readonly { type: string; source: Source }[];
-  /** Present when the config has a `detector` section. */
-  readonly detector?: DetectorStage;
-  stop(): Promise<void>;
 }
 
 export interface StartNodeOptions {
@@ -40,72 +65,122 @@ export interface StartNodeOptions {
   readonly log?: JsonLogger;
 }
 
+/** Why a role set cannot run with this config, or undefined when it can. */
+export function roleProblem(config: NodeConfig, roles: readonly Role[]): string | undefined {
+  const alone = roles.length < Roles.length;
+  const needsBus = roles.includes('collector') || roles.includes('detector');
+  if (alone && needsBus && config.bus.type === 'memory') {
+    return `the ${roles.join(' and ')} role${roles.length > 1 ? 's' : ''} cannot run apart from the others on the in-process bus: set bus.type to kafka (or run "iisa node")`;
+  }
+  if (roles.includes('console') && alone && !config.console) return 'the console role needs a "console" section (listen, apiTokens)';
+  return undefined;
+}
+
 export async function startNode(config: NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
-  const log = options.log ?? new JsonLogger(config.log.level, { node: config.node.id });
+  const running = await startRoles(config, Roles, options);
+  const { store, bus, pipeline } = running;
+  if (!store || !bus || !pipeline) throw new Error('a node running every role has a store, a bus and a pipeline');
+  return { ...running, store, bus, pipeline };
+}
+
+export async function startRoles(config: NodeConfig, roles: readonly Role[], options: StartNodeOptions = {}): Promise<RunningRoles> {
+  const problem = roleProblem(config, roles);
+  if (problem) throw new Error(problem);
+  const has = (role: Role): boolean => roles.includes(role);
+  const log = options.log ?? new JsonLogger(config.log.level, { node: config.node.id, roles: roles.join(',') });
   const metrics = new CounterMetrics();
   const registry = OrgRegistry.load(config.registry);
   mkdirSync(config.dataDir, { recursive: true });
-  const tokens = config.ingestTokens ? IngestTokens.load(config.ingestTokens) : new IngestTokens([]);
+
+  // Credentials first: a bad token file stops the start before anything listens.
+  const tokens = has('collector') && config.ingestTokens ? IngestTokens.load(config.ingestTokens) : new IngestTokens([]);
   const unknownTokenOrgs = tokens.grants().filter((g) => !registry.get(g.orgId));
   if (unknownTokenOrgs.length) {
     throw new Error(`ingest tokens name orgs missing from the registry: ${unknownTokenOrgs.map((g) => `${g.tokenId} -> ${g.orgId}`).join(', ')}`);
   }
+  const apiTokens = has('console') && config.console ? ApiTokens.load(config.console.apiTokens, registry) : undefined;
 
-  const store = SqliteStore.open({ path: config.store.path!, synchronous: config.store.synchronous });
-  const bus = new InMemoryBus({ capacity: config.bus.capacity });
-  const sink = await StoreSink.start(bus, store, metrics);
-  // Subscribed before any source starts, so every event is offered to the rules.
-  const detector = config.detector
-    ? await DetectorStage.start({ bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs, metrics, log })
-    : undefined;
-  const pipeline = new IngestPipeline({ parsers: options.parsers ?? builtinParserTable, registry, bus, metrics });
-
-  const ctx: SourceContext = {
-    emit: (records) => pipeline.emit(records),
-    deadLetter: (letter) => pipeline.deadLetter(letter),
-    endStream: (stream) => pipeline.endStream(stream),
-    dataDir: config.dataDir,
-    tokens,
-    log,
-    metrics,
-  };
-  const sources = config.sourceConfigs.map(({ type, config: sourceConfig }) => {
-    const unit = sourceUnit(type)!;
-    return { type, source: unit.build(sourceConfig, ctx) };
-  });
-
-  const retention = setInterval(() => {
-    const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
-    store.deleteOlderThan(cutoff).then(
-      (removed) => log.info('retention ran', { cutoff: cutoff.toISOString(), ...removed }),
-      (error: unknown) => log.error('retention failed', { error }),
-    );
-  }, 3_600_000);
-  retention.unref();
-
+  const stack: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      clearInterval(retention);
-      await Promise.allSettled(sources.map(({ source }) => source.stop()));
-      await detector?.close();
-      await sink.close();
-      await bus.close();
-      await store.close();
+      for (const step of stack.reverse()) await step();
       log.info('node stopped');
     })();
     return stopping;
   };
 
   try {
-    for (const { type, source } of sources) {
-      await source.start();
-      const address = source.address?.();
-      log.info('source started', { type, ...(address ? { host: address.host, port: address.port } : {}) });
+    const store = has('detector') || has('console') ? await openStore(config.store, registry) : undefined;
+    if (store) stack.push(() => store.close());
+    const bus = has('collector') || has('detector') ? openBus(config.bus, log) : undefined;
+    if (bus) stack.push(() => bus.close());
+
+    let detector: DetectorStage | undefined;
+    if (has('detector') && store && bus) {
+      const sink = await StoreSink.start(bus, store, metrics);
+      stack.push(() => sink.close());
+      // Subscribed before any source starts, so every event is offered to the rules.
+      if (config.detector) {
+        const stage = await DetectorStage.start({ bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs, metrics, log });
+        stack.push(() => stage.close());
+        detector = stage;
+      }
+      const retention = setInterval(() => {
+        const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
+        store.deleteOlderThan(cutoff).then(
+          (removed) => log.info('retention ran', { cutoff: cutoff.toISOString(), ...removed }),
+          (error: unknown) => log.error('retention failed', { error: String(error) }),
+        );
+      }, 3_600_000);
+      retention.unref();
+      stack.push(async () => clearInterval(retention));
     }
+
+    let consoleServer: ConsoleServer | undefined;
+    if (has('console') && store && config.console && apiTokens) {
+      const server = new ConsoleServer(config.console.listen, { store, registry, tokens: apiTokens, log });
+      await server.start();
+      stack.push(() => server.stop());
+      consoleServer = server;
+    }
+
+    let pipeline: IngestPipeline | undefined;
+    const sources: { type: string; source: Source }[] = [];
+    if (has('collector') && bus) {
+      const ingest = new IngestPipeline({ parsers: options.parsers ?? builtinParserTable, registry, bus, metrics });
+      pipeline = ingest;
+      const ctx: SourceContext = {
+        emit: (records) => ingest.emit(records),
+        deadLetter: (letter) => ingest.deadLetter(letter),
+        endStream: (stream) => ingest.endStream(stream),
+        dataDir: config.dataDir,
+        tokens,
+        log,
+        metrics,
+      };
+      for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, ctx) });
+      // Sources stop first (the stack unwinds in reverse), all at once.
+      stack.push(async () => { await Promise.allSettled(sources.map(({ source }) => source.stop())); });
+      for (const { type, source } of sources) {
+        await source.start();
+        const address = source.address?.();
+        log.info('source started', { type, ...(address ? { host: address.host, port: address.port } : {}) });
+      }
+    }
+
+    log.info('roles started', {
+      roles: roles.join(','),
+      ...(store ? { store: describeStore(config.store) } : {}),
+      ...(bus ? { bus: describeBus(config.bus) } : {}),
+    });
+    return {
+      config, roles, registry, metrics, log, sources, stop,
+      ...(store ? { store } : {}), ...(bus ? { bus } : {}), ...(pipeline ? { pipeline } : {}),
+      ...(detector ? { detector } : {}), ...(consoleServer ? { console: consoleServer } : {}),
+    };
   } catch (err) {
     await stop();
     throw err;
   }
-  return { config, registry, store, bus, pipeline, metrics, log, sources, stop, ...(detector ? { detector } : {}) };
 }

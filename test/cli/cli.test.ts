@@ -10,8 +10,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { startNodeProcess } from '../helpers/node-process.js';
-import { parseFilterArg } from '../../cli/events-command.js';
-import { parseTimeArg } from '../../cli/time-arg.js';
+import { parseFilterArg, parseTimeArg } from '../../core/query-text.js';
 
 const run = promisify(execFile);
 const bin = join(repoRoot, 'bin', 'iisa.js');

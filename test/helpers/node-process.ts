@@ -1,5 +1,5 @@
 /**
- * Run `iisa node` as a real child process (as an operator would) and learn
+ * Run `iisa node` (or one role) as a real child process (as an operator would) and learn
  * its listening ports from its structured log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,9 +18,12 @@ export interface NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start `iisa node --config FILE` and resolve once it logs "node ready". */
-export async function startNodeProcess(configFile: string, timeoutMs = 20_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iisa.js'), 'node', '--config', configFile], {
+/**
+ * Start `iisa COMMAND --config FILE` (COMMAND: node, or one role: collector,
+ * detector, console) and resolve once it logs "node ready".
+ */
+export async function startNodeProcess(configFile: string, timeoutMs = 20_000, command = 'node'): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iisa.js'), command, '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
@@ -36,6 +39,7 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000): 
       if (entry.msg === 'source started' && typeof entry.type === 'string' && typeof entry.port === 'number') {
         ports[entry.type] ??= entry.port;
       }
+      if (entry.msg === 'console listening' && typeof entry.port === 'number') ports.console ??= entry.port;
       if (entry.msg === 'node ready') { clearTimeout(timer); resolve(); }
     });
     void exited.then((e) => { clearTimeout(timer); reject(new Error(`node exited before ready (${JSON.stringify(e)}); log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)); });

@@ -1,0 +1,51 @@
+/**
+ * API tokens: bearer secrets for scripts and for the roles' own tests, each
+ * speaking for one org of the registry (what that org may see follows from
+ * its tier, see ./access.ts).
+ *
+ *   - { id: soc-script, org: js-jinling-motor, sha256: 9f86d0... }
+ *
+ * Accounts with passwords and sessions arrive with the console UI; tokens
+ * stay for automation.
+ */
+import { z } from 'zod';
+import { loadConfigFile } from '../core/config.js';
+import type { OrgRegistry } from '../core/orgs.js';
+import { SecretFields, SecretTable, exactlyOneSecret, uniqueIds } from '../core/secret-table.js';
+
+export const ApiTokenSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    org: z.string().min(1).describe('the org the token speaks for'),
+    ...SecretFields,
+  })
+  .refine(exactlyOneSecret.check, { message: exactlyOneSecret.message });
+
+export const ApiTokenListSchema = z.array(ApiTokenSchema).superRefine(uniqueIds);
+
+export interface ApiPrincipal {
+  readonly tokenId: string;
+  readonly orgId: string;
+}
+
+export class ApiTokens {
+  private readonly table = new SecretTable<ApiPrincipal>('API token');
+
+  /** Validates `list`; every token's org must exist in `registry` (a token for nobody is a config error). */
+  constructor(list: unknown, registry: OrgRegistry) {
+    const unknown: string[] = [];
+    for (const t of ApiTokenListSchema.parse(list)) {
+      if (!registry.get(t.org)) unknown.push(`${t.id} -> ${t.org}`);
+      this.table.add(t, { tokenId: t.id, orgId: t.org });
+    }
+    if (unknown.length) throw new Error(`API tokens name orgs missing from the registry: ${unknown.join(', ')}`);
+  }
+
+  static load(file: string, registry: OrgRegistry): ApiTokens {
+    return new ApiTokens(loadConfigFile(file, ApiTokenListSchema), registry);
+  }
+
+  verify(secret: string): ApiPrincipal | undefined {
+    return this.table.verify(secret);
+  }
+}

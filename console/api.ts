@@ -1,0 +1,142 @@
+/**
+ * The console's read API under /api/v1: events, counts and aggregates, rule
+ * hits and dead letters from the Store, each request authenticated by an API
+ * token and scoped to what the token's org may see (./access.ts). Query
+ * strings are checked by zod (./query-schemas.ts); a bad one is a 400 naming
+ * the parameter.
+ */
+import express from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { z } from 'zod';
+import { describeIssues } from '../core/config.js';
+import type { OrgRegistry } from '../core/orgs.js';
+import type { Store } from '../core/store/store.js';
+import type { Logger } from '../collector/sources/types.js';
+import { AccessDenied, accessOf, scopeFor } from './access.js';
+import type { Access } from './access.js';
+import type { ApiTokens } from './api-tokens.js';
+import { AggregateParams, DeadLetterParams, EventCountParams, EventSearchParams, RuleHitParams } from './query-schemas.js';
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly registry: OrgRegistry;
+  readonly tokens: ApiTokens;
+  readonly log: Logger;
+}
+
+/** A refusal with its HTTP status, answered as `{ error, message }`. */
+class ApiProblem extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function authenticate(req: Request, deps: ApiDeps): Access {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer (\S+)$/i.exec(header);
+  const principal = match ? deps.tokens.verify(match[1]) : undefined;
+  if (!principal) {
+    throw new ApiProblem(401, 'unauthenticated', header ? 'unknown API token' : 'send an API token as "Authorization: Bearer <token>"',
+      { 'WWW-Authenticate': 'Bearer realm="iisa"' });
+  }
+  return accessOf(principal, deps.registry);
+}
+
+function params<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  const parsed = schema.safeParse(req.query);
+  if (!parsed.success) throw new ApiProblem(400, 'bad-request', `invalid query: ${describeIssues(parsed.error).join('; ')}`);
+  return parsed.data;
+}
+
+/** Wrap an async route: its errors reach the error handler. */
+function route(handler: (req: Request, res: Response) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+}
+
+export function createConsoleApi(deps: ApiDeps): Express {
+  const { store, registry } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/api/v1/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/api/v1/me', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    res.json({
+      token: access.principal.tokenId, org: access.org.id, tier: access.org.tier,
+      visibleOrgs: access.visible ?? registry.all().map((o) => o.id), records: access.records,
+    });
+  }));
+
+  app.get('/api/v1/events', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    const q = params(EventSearchParams, req);
+    const page = await store.searchEvents({
+      orgIds: scopeFor(access, 'records', q.org), from: q.from, to: q.to, filters: q.filter, text: q.text,
+      limit: q.limit, order: q.order, cursor: q.cursor,
+    });
+    res.json(page);
+  }));
+
+  app.get('/api/v1/events/count', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    const q = params(EventCountParams, req);
+    const count = await store.countEvents({ orgIds: scopeFor(access, 'aggregates', q.org), from: q.from, to: q.to, filters: q.filter, text: q.text });
+    res.json({ count });
+  }));
+
+  app.get('/api/v1/events/aggregate', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    const q = params(AggregateParams, req);
+    const rows = await store.aggregateEvents({
+      orgIds: scopeFor(access, 'aggregates', q.org), from: q.from, to: q.to, filters: q.filter, text: q.text,
+      groupBy: q.groupBy, bucketSeconds: q.bucketSeconds, limit: q.limit,
+    });
+    res.json({ rows });
+  }));
+
+  app.get('/api/v1/rule-hits', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    const q = params(RuleHitParams, req);
+    const hits = await store.searchRuleHits({ orgIds: scopeFor(access, 'records', q.org), from: q.from, to: q.to, ruleId: q.ruleId, kind: q.kind, limit: q.limit });
+    res.json({ hits });
+  }));
+
+  app.get('/api/v1/dead-letters', route(async (req, res) => {
+    const access = authenticate(req, deps);
+    const q = params(DeadLetterParams, req);
+    const letters = await store.searchDeadLetters({ orgIds: scopeFor(access, 'records', q.org), from: q.from, to: q.to, source: q.source, code: q.code, limit: q.limit });
+    res.json({ deadLetters: letters });
+  }));
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not-found', message: 'no such endpoint under /api/v1' });
+  });
+
+  // Express recognises an error handler by its four parameters.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (err instanceof ApiProblem) {
+      res.set(err.headers).status(err.status).json({ error: err.code, message: err.message });
+      return;
+    }
+    if (err instanceof AccessDenied) {
+      res.status(403).json({ error: 'forbidden', message: err.message });
+      return;
+    }
+    // Stores refuse a malformed query (bad cursor, field name, bucket size) with a TypeError or RangeError saying why.
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof TypeError || err instanceof RangeError) {
+      res.status(400).json({ error: 'bad-request', message });
+      return;
+    }
+    deps.log.error('console api failed', { error: message });
+    res.status(503).json({ error: 'unavailable', message: 'the store did not answer; try again shortly' });
+  });
+  return app;
+}
