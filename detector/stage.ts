@@ -11,7 +11,8 @@ import type { EcsEvent } from '../core/event.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import type { RuleHit } from '../core/store/store.js';
 import type { Logger, Metrics } from '../collector/sources/types.js';
-import { Detector, toRuleHit, type Detection } from './detector.js';
+import { CorrelationDefaults } from './sigma/correlation/index.js';
+import { Detector, detectionOrg, stateReachMs, toRuleHit, type Detection } from './detector.js';
 import { loadRules, ruleFiles } from './sigma/parse.js';
 import { RegistryPlaceholderSource } from './sigma/placeholders.js';
 
@@ -56,6 +57,10 @@ export class DetectorStage {
   private closed = false;
   /** Newest event time seen and the wall-clock time it was seen at: the clock correlations close windows by. */
   private eventClock: { eventMs: number; wallMs: number } | undefined;
+  /** How long (event time) an event can still matter to the correlation state: retained that long. */
+  private reachMs = 0;
+  /** Per org, the newest event time among replayed events: correlation hits decided before it were published by the previous owner. */
+  private readonly replayedThrough = new Map<string, number>();
 
   private constructor(private readonly options: DetectorStageOptions) {
     this.placeholders = new RegistryPlaceholderSource(options.registry);
@@ -66,15 +71,26 @@ export class DetectorStage {
   /** Load the rules and start consuming; throws if the rules cannot be read at all. */
   static async start(options: DetectorStageOptions): Promise<DetectorStage> {
     const stage = new DetectorStage(options);
-    stage.subscription = await options.bus.subscribe<EcsEvent>(Topics.events, { group: options.group ?? 'iisa-detector', maxBatch: 1000 },
-      (batch) => stage.exclusive(async () => {
-        const detections: Detection[] = [];
-        for (const message of batch) {
-          detections.push(...stage.detector.process(message.value));
-          stage.observe(message.value);
+    stage.subscription = await options.bus.subscribe<EcsEvent>(Topics.events, {
+      group: options.group ?? 'iisa-detector',
+      maxBatch: 1000,
+      // Correlation windows are state: keep their events until no window can need them (see Retention).
+      retain: { releaseAt: (event) => stage.releaseAt(event), clock: () => stage.clockMs() },
+    }, (batch) => stage.exclusive(async () => {
+      const detections: Detection[] = [];
+      for (const message of batch) {
+        const found = stage.detector.process(message.value);
+        stage.observe(message.value);
+        if (message.replayed) {
+          // Handled before by whoever held this partition: its detections were published then.
+          stage.noteReplayed(message.value);
+          for (const d of found) if (d.kind === 'correlation') detections.push(d);
+        } else {
+          detections.push(...found);
         }
-        await stage.publish(detections);
-      }));
+      }
+      await stage.publish(stage.notDecidedBefore(detections));
+    }));
     stage.timers.push(setInterval(() => { void stage.tick(); }, options.tickIntervalMs ?? 1000));
     stage.timers.push(setInterval(() => { stage.reloadIfChanged(); }, options.reloadIntervalMs ?? 2000));
     for (const t of stage.timers) t.unref();
@@ -128,6 +144,7 @@ export class DetectorStage {
       throw new Error(`no usable rules in ${this.options.rules.join(', ')}: ${errors[0].message}`);
     }
     const detector = new Detector({ ruleSet, placeholders: this.placeholders, metrics: this.options.metrics });
+    this.reachMs = stateReachMs(ruleSet.correlations);
     for (const p of detector.problems) this.options.log.warn('rule not compiled', { file: p.location.file, rule: p.rule, message: p.message });
     return detector;
   }
@@ -138,20 +155,61 @@ export class DetectorStage {
     return run;
   }
 
+  /**
+   * Retention: an event is needed until its org's clock is `reachMs` past
+   * it. The bus compares with one clock (`clockMs`, the newest event time of
+   * all orgs), so an org lagging behind the newest has its lag added.
+   * Unparseable times are never needed (no correlation uses them).
+   */
+  private releaseAt(event: EcsEvent): number {
+    const eventMs = Date.parse(event['@timestamp']);
+    if (Number.isNaN(eventMs)) return -Infinity;
+    const now = Date.now();
+    const orgClock = this.detector.clockOf(event.org?.id ?? '', now);
+    const lag = orgClock === undefined ? 0 : Math.max(0, this.clockMs() - orgClock);
+    return eventMs + this.reachMs + lag;
+  }
+
+  /** Event time now: the newest event time of any org, moved on with the wall clock since. */
+  private clockMs(): number {
+    return this.eventClock ? this.eventClock.eventMs + (Date.now() - this.eventClock.wallMs) : -Infinity;
+  }
+
+  private noteReplayed(event: EcsEvent): void {
+    const org = event.org?.id;
+    const eventMs = Date.parse(event['@timestamp']);
+    if (org === undefined || Number.isNaN(eventMs)) return;
+    if (eventMs > (this.replayedThrough.get(org) ?? -Infinity)) this.replayedThrough.set(org, eventMs);
+  }
+
+  /**
+   * Drop correlation hits the previous owner of a replayed partition had
+   * already decided: those at or before its newest event, less the reorder
+   * allowance it had not yet released. (Later ones it could not have seen.)
+   */
+  private notDecidedBefore(detections: readonly Detection[]): Detection[] {
+    if (this.replayedThrough.size === 0) return [...detections];
+    return detections.filter((d) => {
+      if (d.kind !== 'correlation') return true;
+      const org = detectionOrg(d);
+      const through = org === undefined ? undefined : this.replayedThrough.get(org);
+      return through === undefined || d.hit.timeMs > through - CorrelationDefaults.latenessMs;
+    });
+  }
+
   private observe(event: EcsEvent): void {
     const eventMs = Date.parse(event['@timestamp']);
     if (!Number.isNaN(eventMs) && (!this.eventClock || eventMs > this.eventClock.eventMs)) this.eventClock = { eventMs, wallMs: Date.now() };
   }
 
   /**
-   * Event time moves on with the wall clock from the newest event seen, not
-   * to the wall clock itself: a node replaying yesterday's logs must not
+   * Each org's event time moves on with the wall clock from its newest event,
+   * not to the wall clock itself: a node replaying yesterday's logs must not
    * close today's windows on them.
    */
   private tick(): Promise<void> {
     if (this.closed || !this.eventClock) return Promise.resolve();
-    const clock = this.eventClock;
-    return this.exclusive(() => this.publish(this.detector.advanceTo(clock.eventMs + (Date.now() - clock.wallMs)))).catch((error: unknown) => {
+    return this.exclusive(() => this.publish(this.notDecidedBefore(this.detector.advanceClocks(Date.now())))).catch((error: unknown) => {
       this.options.log.error('correlation tick failed', { error });
     });
   }

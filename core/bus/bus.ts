@@ -15,6 +15,13 @@ export interface BusMessage<T = unknown> {
   /** Partitioning key: messages with one key are delivered in publish order (we key by org id). */
   readonly key: string;
   readonly value: T;
+  /**
+   * Set on delivery when a subscriber of this group already handled the
+   * message (its handler resolved) and it comes again only because the
+   * subscription retains it (see `Retention`): its effects were published
+   * then, so it is for rebuilding state, not for acting on again.
+   */
+  readonly replayed?: boolean;
 }
 
 /**
@@ -23,11 +30,29 @@ export interface BusMessage<T = unknown> {
  */
 export type BatchHandler<T = unknown> = (batch: readonly BusMessage<T>[]) => Promise<void>;
 
-export interface SubscribeOptions {
+/**
+ * For subscribers that keep state built from past messages (correlation
+ * windows): a handled message stays "retained" until the subscriber's clock
+ * passes its release time. A durable bus acknowledges (commits) past a
+ * message only once it and every earlier one are released, so whoever
+ * takes the subscription over after a crash or a rebalance gets the
+ * retained messages again, marked `replayed`, and can rebuild the state.
+ * A bus without durable positions (in-process) ignores it.
+ */
+export interface Retention<T> {
+  /** When (ms, the subscriber's clock) the message is no longer needed to rebuild state. */
+  releaseAt(value: T): number;
+  /** The subscriber's clock now (ms), e.g. the newest event time it has seen. */
+  clock(): number;
+}
+
+export interface SubscribeOptions<T = unknown> {
   /** Consumers in one group share the topic's messages; each group gets every message. */
   readonly group: string;
   /** Largest batch handed to the handler at once. */
   readonly maxBatch?: number;
+  /** Keep handled messages for state rebuilding after a takeover (see `Retention`). */
+  readonly retain?: Retention<T>;
 }
 
 export interface Subscription {
@@ -37,7 +62,7 @@ export interface Subscription {
 
 export interface Bus {
   publish<T>(topic: string, messages: readonly BusMessage<T>[]): Promise<void>;
-  subscribe<T>(topic: string, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>;
+  subscribe<T>(topic: string, options: SubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription>;
   /** Close every subscription and release resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -212,7 +212,7 @@ export class InMemoryBus implements Bus {
     await ticket.promise;
   }
 
-  async subscribe<T>(topic: string, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription> {
+  async subscribe<T>(topic: string, options: SubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription> {
     this.assertOpen('subscribe');
     const { group: name, maxBatch = DEFAULT_MAX_BATCH } = options;
     if (typeof name !== 'string' || name === '') throw new TypeError(`subscribe to ${topic}: group must be a non-empty string`);

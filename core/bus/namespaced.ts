@@ -12,7 +12,7 @@ export class NamespacedBus implements Bus {
     return this.inner.publish(this.namespace + topic, messages);
   }
 
-  subscribe<T>(topic: string, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription> {
+  subscribe<T>(topic: string, options: SubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription> {
     return this.inner.subscribe(this.namespace + topic, { ...options, group: this.namespace + options.group }, handler);
   }
 

@@ -30,7 +30,7 @@ export interface KafkaBusOptions {
   readonly logger?: Logger;
 }
 
-export interface KafkaSubscribeOptions<T> extends SubscribeOptions {
+export interface KafkaSubscribeOptions<T> extends SubscribeOptions<T> {
   /**
    * Checked on every value before the handler sees it; a value that fails
    * becomes a dead letter (code `schema`) instead of a handler error that
@@ -72,11 +72,11 @@ export class KafkaBus implements Bus {
   async subscribe<T>(topic: string, options: KafkaSubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription> {
     this.assertOpen('subscribe');
     assertTopicName(topic);
-    const { group, maxBatch = DEFAULT_MAX_BATCH, schema } = options;
+    const { group, maxBatch = DEFAULT_MAX_BATCH, schema, retain } = options;
     if (typeof group !== 'string' || group === '') throw new TypeError(`subscribe to ${topic}: group must be a non-empty string`);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`subscribe to ${topic}: maxBatch must be a positive integer, got ${maxBatch}`);
     if (typeof handler !== 'function') throw new TypeError(`subscribe to ${topic}: handler must be a function`);
-    const subscription = new KafkaSubscription<T>({ topic, group, maxBatch, schema, handler }, {
+    const subscription = new KafkaSubscription<T>({ topic, group, maxBatch, schema, handler, ...(retain ? { retain } : {}) }, {
       kafka: this.kafka,
       config: this.config,
       logger: this.logger,

@@ -15,12 +15,19 @@
  * from the committed offset, so nothing handled is lost and nothing
  * unhandled is skipped; what was handled but not yet committed is delivered
  * again (at least once).
+ *
+ * Retention (a subscriber with state, see `Retention` in ../bus.ts): handled
+ * batches stay on a per-partition list until the subscriber's clock passes
+ * their release time, and the committed offset stays at the oldest one
+ * still listed. The commit carries, as its metadata, the last offset handled,
+ * so whoever consumes the partition next (another process after a crash,
+ * this one after a rebalance) marks everything up to there `replayed`.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import type { Logger } from '../../../collector/sources/types.js';
 import type { DeadLetter } from '../../store/store.js';
-import type { BatchHandler, BusMessage, Subscription } from '../bus.js';
+import type { BatchHandler, BusMessage, Retention, Subscription } from '../bus.js';
 import { decodeValue } from './codec.js';
 import type { KafkaBusConfig } from './config.js';
 import { deadLetterOf } from './dead-letter.js';
@@ -31,6 +38,38 @@ export interface KafkaSubscriptionSpec<T> {
   readonly maxBatch: number;
   readonly schema?: z.ZodType<T>;
   readonly handler: BatchHandler<T>;
+  readonly retain?: Retention<T>;
+}
+
+/** Handled messages [first, last] of one partition still needed by the subscriber until its clock reaches `releaseAt`. */
+interface HeldRange {
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly releaseAt: number;
+}
+
+/** Per partition, for the group generation this consumer is in (reset when it rejoins). */
+interface PartitionState {
+  readonly held: HeldRange[];
+  /** The last offset any member of the group handled, as the committed metadata says: up to it, deliveries are replays. */
+  replayThrough: bigint;
+  /** The last offset handled here (or by the previous owner). */
+  handledThrough: bigint;
+}
+
+/** What a retaining subscription commits as metadata. */
+function commitMetadata(handledThrough: bigint): string {
+  return JSON.stringify({ handledThrough: handledThrough.toString() });
+}
+
+function handledThroughOf(metadata: string | null | undefined): bigint {
+  if (!metadata) return -1n;
+  try {
+    const parsed = JSON.parse(metadata) as { handledThrough?: unknown };
+    return typeof parsed.handledThrough === 'string' && /^\d+$/.test(parsed.handledThrough) ? BigInt(parsed.handledThrough) : -1n;
+  } catch {
+    return -1n; // metadata someone else wrote: nothing is known to be handled
+  }
 }
 
 export interface KafkaSubscriptionDeps {
@@ -66,6 +105,8 @@ export class KafkaSubscription<T> implements Subscription {
    * group wait for their handlers.
    */
   private rejoining = false;
+  /** Retaining subscriptions only: per partition, what is held and what is a replay. */
+  private readonly partitions = new Map<number, PartitionState>();
 
   constructor(
     private readonly spec: KafkaSubscriptionSpec<T>,
@@ -82,6 +123,8 @@ export class KafkaSubscription<T> implements Subscription {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.rejoining = false;
+      // A new generation starts again from the committed offsets: what was held comes again as replays.
+      this.partitions.clear();
     });
   }
 
@@ -135,12 +178,15 @@ export class KafkaSubscription<T> implements Subscription {
     const { maxBatch, schema } = this.spec;
     const { batch } = payload;
     const owned = (): boolean => !this.closing && !this.rejoining && payload.isRunning() && !payload.isStale();
+    const state = this.spec.retain ? await this.partitionState(batch.partition) : undefined;
     let pending: Ready<T>[] = [];
     for (const raw of batch.messages) {
       if (!owned()) return;
       const decoded = decodeValue(raw.value, schema);
       if (decoded.ok) {
-        pending.push({ raw, message: { key: raw.key?.toString('utf8') ?? '', value: decoded.value } });
+        const key = raw.key?.toString('utf8') ?? '';
+        const replayed = state !== undefined && BigInt(raw.offset) <= state.replayThrough;
+        pending.push({ raw, message: replayed ? { key, value: decoded.value, replayed } : { key, value: decoded.value } });
         if (pending.length < maxBatch) continue;
         if ((await this.deliver(pending, payload)) === 'stop') return;
         pending = [];
@@ -172,6 +218,14 @@ export class KafkaSubscription<T> implements Subscription {
     } finally {
       clearInterval(beat);
     }
+    const retain = this.spec.retain;
+    if (retain) {
+      let releaseAt = -Infinity;
+      for (const entry of pending) releaseAt = Math.max(releaseAt, retain.releaseAt(entry.message.value));
+      this.partitions.get(payload.batch.partition)?.held.push({
+        first: BigInt(pending[0].raw.offset), last: BigInt(pending[pending.length - 1].raw.offset), releaseAt,
+      });
+    }
     await this.acknowledge(payload, pending[pending.length - 1].raw.offset);
     this.failures.delete(payload.batch.partition);
     // A rebalance error leaving eachBatch is kafkajs' cue to rejoin the group.
@@ -199,16 +253,56 @@ export class KafkaSubscription<T> implements Subscription {
     return 'done';
   }
 
-  /** Everything up to and including `offset` is handled: fetch from after it, and commit that. */
+  /**
+   * Everything up to and including `offset` is handled: fetch from after it,
+   * and commit that, or (retaining) the oldest offset still held.
+   */
   private async acknowledge(payload: EachBatchPayload, offset: string): Promise<void> {
     const { topic, partition } = payload.batch;
     payload.resolveOffset(offset);
     // Kafka's committed offset is the next one to read.
-    const next = (BigInt(offset) + 1n).toString();
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] }).catch((error: unknown) => {
+    let next = (BigInt(offset) + 1n).toString();
+    let metadata: string | undefined;
+    const state = this.partitions.get(partition);
+    const retain = this.spec.retain;
+    if (state && retain) {
+      if (BigInt(offset) > state.handledThrough) state.handledThrough = BigInt(offset);
+      const clock = retain.clock();
+      while (state.held.length > 0 && state.held[0].releaseAt <= clock) state.held.shift();
+      if (state.held.length > 0) next = state.held[0].first.toString();
+      metadata = commitMetadata(state.handledThrough);
+    }
+    // kafkajs passes a partition's `metadata` on to the OffsetCommit request; its types omit the field.
+    const partitions = [{ partition, offset: next, ...(metadata !== undefined ? { metadata } : {}) }];
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] }).catch((error: unknown) => {
       this.noteGroupError(error);
       throw error;
     });
+  }
+
+  /**
+   * The retention state of a partition in this generation; on first use, the
+   * committed metadata says up to where deliveries are replays.
+   */
+  private async partitionState(partition: number): Promise<PartitionState> {
+    const known = this.partitions.get(partition);
+    if (known) return known;
+    const admin = this.deps.kafka.admin();
+    let replayThrough = -1n;
+    try {
+      await admin.connect();
+      const [topicOffsets] = await admin.fetchOffsets({ groupId: this.spec.group, topics: [this.spec.topic] });
+      const committed = topicOffsets?.partitions.find((p) => p.partition === partition);
+      replayThrough = handledThroughOf(committed?.metadata);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const state: PartitionState = { held: [], replayThrough, handledThrough: replayThrough };
+    // Another batch of the same partition may have set it meanwhile: keep the first.
+    const existing = this.partitions.get(partition);
+    if (existing) return existing;
+    this.partitions.set(partition, state);
+    return state;
   }
 
   /** Errors by which the coordinator says this member must rejoin (kafkajs rejoins on them). */

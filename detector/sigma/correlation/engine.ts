@@ -67,7 +67,7 @@ import type {
   CorrelationEngineOptions, CorrelationHit, CorrelationRuleStats, CorrelationStats, EventRef, FieldResolver, ReferencedRule,
 } from './types.js';
 
-const Defaults = {
+export const CorrelationDefaults = {
   maxGroupsPerRule: 10_000,
   maxValuesPerGroup: 1_000,
   maxSamplesPerGroup: 10_000,
@@ -154,7 +154,7 @@ class CorrelationRuntime {
       // A distinct-value cap below the threshold would make the rule unable to fire.
       maxValues: Math.max(engineOptions.maxValuesPerGroup, lowerThreshold(this.bounds) + 1),
       maxSamples: engineOptions.maxSamplesPerGroup,
-      percentile: rule.condition.percentile ?? Defaults.percentile,
+      percentile: rule.condition.percentile ?? CorrelationDefaults.percentile,
       onCapped: () => metrics?.increment('detector.correlation_values_capped', labels),
       random,
     };
@@ -194,10 +194,10 @@ export class CorrelationEngine {
 
   constructor(options: CorrelationEngineOptions) {
     this.partitionBy = options.partitionBy ?? ['org.id'];
-    this.maxGroupsPerRule = options.maxGroupsPerRule ?? Defaults.maxGroupsPerRule;
-    this.maxEventsPerHit = options.maxEventsPerHit ?? Defaults.maxEventsPerHit;
-    this.latenessMs = options.latenessMs ?? Defaults.latenessMs;
-    this.maxBufferedHits = options.maxBufferedHits ?? Defaults.maxBufferedHits;
+    this.maxGroupsPerRule = options.maxGroupsPerRule ?? CorrelationDefaults.maxGroupsPerRule;
+    this.maxEventsPerHit = options.maxEventsPerHit ?? CorrelationDefaults.maxEventsPerHit;
+    this.latenessMs = options.latenessMs ?? CorrelationDefaults.latenessMs;
+    this.maxBufferedHits = options.maxBufferedHits ?? CorrelationDefaults.maxBufferedHits;
     this.metrics = options.metrics;
     const resolver: FieldResolver = options.fieldResolver ?? ((field) => field);
 
@@ -207,8 +207,8 @@ export class CorrelationEngine {
     // Seeded, so reservoir sampling repeats run to run.
     const random = mulberry32(0x5eed);
     const perRule = {
-      maxValuesPerGroup: options.maxValuesPerGroup ?? Defaults.maxValuesPerGroup,
-      maxSamplesPerGroup: options.maxSamplesPerGroup ?? Defaults.maxSamplesPerGroup,
+      maxValuesPerGroup: options.maxValuesPerGroup ?? CorrelationDefaults.maxValuesPerGroup,
+      maxSamplesPerGroup: options.maxSamplesPerGroup ?? CorrelationDefaults.maxSamplesPerGroup,
     };
     for (const plan of graph.plans) {
       const runtime = new CorrelationRuntime(plan.rule, perRule, this.metrics, random);

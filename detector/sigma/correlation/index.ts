@@ -3,7 +3,7 @@
  * engine, its types, load-time checks, metric names and a memory probe for
  * benchmarks.
  */
-export { CorrelationEngine, eventTimeMs } from './engine.js';
+export { CorrelationDefaults, CorrelationEngine, eventTimeMs } from './engine.js';
 export type {
   CorrelationEngineOptions, CorrelationHit, CorrelationRuleStats, CorrelationStats, EventRef, FieldResolver, ReferencedRule,
 } from './types.js';

@@ -25,6 +25,12 @@ function range(n: number, from = 0): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
 
+/** What a handler saw of one message. */
+interface BusMessageSeen {
+  readonly seq: number;
+  readonly replayed: boolean;
+}
+
 describe('KafkaBus', () => {
   describe('configuration (no broker needed)', () => {
     it('fills defaults: 6 partitions, replication factor 1, the shared dead-letter topic', () => {
@@ -310,6 +316,67 @@ describe('KafkaBus', () => {
         await until(() => received.length >= 4, 'the next message');
         // Without heartbeats the member would have been dropped, its commit refused and the batch delivered twice.
         expect(received.map((v) => v.seq)).to.deep.equal(range(4));
+      });
+    });
+
+    describe('retention (subscribers with state)', () => {
+      /** Seq values whose release time is their seq number, read against a clock the test moves. */
+      function retainBy(clock: { now: number }) {
+        return { releaseAt: (v: Seq) => v.seq, clock: () => clock.now };
+      }
+
+      it('commits only past released messages; the next consumer gets the held ones again, marked replayed, then new ones unmarked', async () => {
+        const bus = open();
+        const group = unique('g');
+        await bus.publish(topic, sequence(10, ['org-a']));
+        const clock = { now: 4.5 };
+        const first: BusMessageSeen[] = [];
+        const sub = await bus.subscribe<Seq>(topic, { group, maxBatch: 1, retain: retainBy(clock) }, async (batch) => {
+          first.push(...batch.map((m) => ({ seq: m.value.seq, replayed: m.replayed === true })));
+        });
+        await until(() => first.length === 10, 'all ten messages');
+        expect(first.every((m) => !m.replayed), 'a fresh group replays nothing').to.equal(true);
+        await sub.close();
+
+        const second: BusMessageSeen[] = [];
+        await bus.subscribe<Seq>(topic, { group, maxBatch: 3, retain: retainBy(clock) }, async (batch) => {
+          second.push(...batch.map((m) => ({ seq: m.value.seq, replayed: m.replayed === true })));
+        });
+        await until(() => second.length === 5, 'the five held messages');
+        // 0..4 were released (their release time was behind the clock): never delivered again.
+        expect(second).to.deep.equal(range(5, 5).map((seq) => ({ seq, replayed: true })));
+        await bus.publish(topic, sequence(1, ['org-a'], new Map([['org-a', 10]])));
+        await until(() => second.length === 6, 'a new message');
+        expect(second[5]).to.deep.equal({ seq: 10, replayed: false });
+      });
+
+      it('never commits past a held message, not even to skip a poison message after it', async () => {
+        const bus = open({ deadLetterTopic: unique('dead') });
+        await bus.ensureTopic(topic);
+        const producer = raw.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+        await producer.connect();
+        try {
+          await producer.send({ topic, messages: [
+            { key: 'org-a', value: JSON.stringify({ key: 'org-a', seq: 100 }) },
+            { key: 'org-a', value: 'not json' },
+            { key: 'org-a', value: JSON.stringify({ key: 'org-a', seq: 101 }) },
+          ] });
+        } finally {
+          await producer.disconnect();
+        }
+        const group = unique('g');
+        const clock = { now: 0 };
+        const first: number[] = [];
+        const sub = await bus.subscribe<Seq>(topic, { group, maxBatch: 1, retain: retainBy(clock) }, async (batch) => void first.push(...batch.map((m) => m.value.seq)));
+        await until(() => first.length === 2, 'both good messages');
+        await sub.close();
+        const again: BusMessageSeen[] = [];
+        clock.now = 100.5; // 100 is released from now on, 101 is not
+        await bus.subscribe<Seq>(topic, { group, maxBatch: 1, retain: retainBy(clock) }, async (batch) => {
+          again.push(...batch.map((m) => ({ seq: m.value.seq, replayed: m.replayed === true })));
+        });
+        await until(() => again.length === 2, 'both held messages again');
+        expect(again).to.deep.equal([{ seq: 100, replayed: true }, { seq: 101, replayed: true }]);
       });
     });
 
