@@ -16,6 +16,7 @@ export const MetricNames = {
   'collector.auth_failures': 'ingest requests refused for a missing or unknown token, by source',
   'detector.rule_hits': 'rule hits the detector published (detections and correlations)',
   'detector.rule_reloads': 'times a changed rule set was loaded without a restart',
+  'detector.replayed_events': 'events delivered again after a takeover or rebalance, used to rebuild correlation state (their hits were published before)',
   'detector.correlation_groups_capped': 'hits refused because their correlation rule already had maxGroupsPerRule live groups, by rule',
   'detector.correlation_values_capped': 'values not tracked exactly because a group reached its distinct-value or sample cap, by rule',
   'detector.correlation_hits_late': 'rule hits dropped because they arrived later than latenessMs behind the newest hit, by rule',

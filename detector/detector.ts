@@ -94,13 +94,16 @@ export class Detector {
 
   /**
    * Move each org's event time on with the wall clock since its newest
-   * event (`wallMs` now): windows close for quiet orgs too, on their own
-   * clock, never on another org's.
+   * event (`wallMs` now), once the org has been quiet for `quietMs`:
+   * windows close for quiet orgs too, on their own clock, never on another
+   * org's. The grace keeps a pause in a fast stream (a backlog being sent,
+   * a detector taking over partitions) from making the events after it late.
    */
-  advanceClocks(wallMs: number): Detection[] {
+  advanceClocks(wallMs: number, quietMs = 0): Detection[] {
     for (const [org, engine] of this.engines) {
       const clock = this.clocks.get(org);
-      if (clock) for (const hit of engine.advanceTo(clock.eventMs + Math.max(0, wallMs - clock.wallMs))) this.collect(hit);
+      const quiet = clock === undefined ? 0 : wallMs - clock.wallMs - quietMs;
+      if (clock && quiet > 0) for (const hit of engine.advanceTo(clock.eventMs + quiet)) this.collect(hit);
     }
     return this.pending.splice(0);
   }

@@ -27,6 +27,8 @@ export interface DetectorStageOptions {
   readonly reloadIntervalMs?: number;
   /** How often correlation windows are closed by the wall clock when no event arrives. */
   readonly tickIntervalMs?: number;
+  /** How long an org must be quiet before its event time moves on with the wall clock (default 10 s). */
+  readonly quietBeforeClockMs?: number;
   readonly group?: string;
 }
 
@@ -57,12 +59,15 @@ export class DetectorStage {
   private closed = false;
   /** Newest event time seen and the wall-clock time it was seen at: the clock correlations close windows by. */
   private eventClock: { eventMs: number; wallMs: number } | undefined;
+  /** See `quietBeforeClockMs`. */
+  private readonly quietMs: number;
   /** How long (event time) an event can still matter to the correlation state: retained that long. */
   private reachMs = 0;
   /** Per org, the newest event time among replayed events: correlation hits decided before it were published by the previous owner. */
   private readonly replayedThrough = new Map<string, number>();
 
   private constructor(private readonly options: DetectorStageOptions) {
+    this.quietMs = options.quietBeforeClockMs ?? 10_000;
     this.placeholders = new RegistryPlaceholderSource(options.registry);
     this.signature = rulesSignature(options.rules);
     this.detector = this.build(false);
@@ -78,16 +83,22 @@ export class DetectorStage {
       retain: { releaseAt: (event) => stage.releaseAt(event), clock: () => stage.clockMs() },
     }, (batch) => stage.exclusive(async () => {
       const detections: Detection[] = [];
+      let replayed = 0;
       for (const message of batch) {
         const found = stage.detector.process(message.value);
         stage.observe(message.value);
         if (message.replayed) {
+          replayed++;
           // Handled before by whoever held this partition: its detections were published then.
           stage.noteReplayed(message.value);
           for (const d of found) if (d.kind === 'correlation') detections.push(d);
         } else {
           detections.push(...found);
         }
+      }
+      if (replayed > 0) {
+        options.metrics.increment('detector.replayed_events', {}, replayed);
+        options.log.info('rebuilding correlation state from replayed events', { events: replayed });
       }
       await stage.publish(stage.notDecidedBefore(detections));
     }));
@@ -167,7 +178,8 @@ export class DetectorStage {
     const now = Date.now();
     const orgClock = this.detector.clockOf(event.org?.id ?? '', now);
     const lag = orgClock === undefined ? 0 : Math.max(0, this.clockMs() - orgClock);
-    return eventMs + this.reachMs + lag;
+    // The org's engine moves on with the wall clock only after the quiet grace: keep that much longer.
+    return eventMs + this.reachMs + lag + this.quietMs;
   }
 
   /** Event time now: the newest event time of any org, moved on with the wall clock since. */
@@ -209,7 +221,7 @@ export class DetectorStage {
    */
   private tick(): Promise<void> {
     if (this.closed || !this.eventClock) return Promise.resolve();
-    return this.exclusive(() => this.publish(this.notDecidedBefore(this.detector.advanceClocks(Date.now())))).catch((error: unknown) => {
+    return this.exclusive(() => this.publish(this.notDecidedBefore(this.detector.advanceClocks(Date.now(), this.quietMs)))).catch((error: unknown) => {
       this.options.log.error('correlation tick failed', { error });
     });
   }

@@ -57,6 +57,18 @@ interface PartitionState {
   handledThrough: bigint;
 }
 
+/**
+ * The Kafka consumer group of a subscription. A bus group is per topic (the
+ * store writer reads three topics as group "iisa-store"), but a Kafka group
+ * spans topics and assigns every partition of every topic its members
+ * subscribe to among all of them: members of one group with different topics
+ * would be handed partitions they never read. So each topic gets its own
+ * Kafka group.
+ */
+export function kafkaGroupId(group: string, topic: string): string {
+  return `${group}.${topic}`;
+}
+
 /** What a retaining subscription commits as metadata. */
 function commitMetadata(handledThrough: bigint): string {
   return JSON.stringify({ handledThrough: handledThrough.toString() });
@@ -114,7 +126,7 @@ export class KafkaSubscription<T> implements Subscription {
   ) {
     const { config } = deps;
     this.consumer = deps.kafka.consumer({
-      groupId: spec.group,
+      groupId: kafkaGroupId(spec.group, spec.topic),
       sessionTimeout: config.sessionTimeoutMs,
       rebalanceTimeout: config.rebalanceTimeoutMs,
       heartbeatInterval: config.heartbeatIntervalMs,
@@ -291,7 +303,7 @@ export class KafkaSubscription<T> implements Subscription {
     let replayThrough = -1n;
     try {
       await admin.connect();
-      const [topicOffsets] = await admin.fetchOffsets({ groupId: this.spec.group, topics: [this.spec.topic] });
+      const [topicOffsets] = await admin.fetchOffsets({ groupId: kafkaGroupId(this.spec.group, this.spec.topic), topics: [this.spec.topic] });
       const committed = topicOffsets?.partitions.find((p) => p.partition === partition);
       replayThrough = handledThroughOf(committed?.metadata);
     } finally {

@@ -139,6 +139,22 @@ export function busConformance(name: string, open: OpenBus): void {
         expect(new Set(received.map(label))).to.deep.equal(new Set(messages.map((m) => label(m.value))));
       });
 
+      it('treats one group name on several topics as one group per topic (the store writer reads three topics as one group)', async () => {
+        const group = unique('g');
+        const topics = [topic, unique('conformance'), unique('conformance')];
+        const received = topics.map((): Seq[] => []);
+        for (const [i, t] of topics.entries()) {
+          await bus.subscribe<Seq>(t, { group }, async (batch) => {
+            for (const message of batch) received[i].push(message.value);
+            progress.notify();
+          });
+        }
+        const messages = sequence(60, ['org-a', 'org-b', 'org-c', 'org-d', 'org-e', 'org-f']);
+        for (const t of topics) await bus.publish(t, messages);
+        await progress.until(() => received.every((r) => new Set(r.map(label)).size === 60), '60 distinct messages on each topic');
+        for (const r of received) expect(new Set(r.map(label))).to.deep.equal(new Set(messages.map((m) => label(m.value))));
+      });
+
       it('resolves a publish of no messages', async () => {
         await bus.publish(topic, []);
       });
