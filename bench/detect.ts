@@ -11,22 +11,20 @@
  *   node --expose-gc dist/bench/detect.js [--events 20000] [--out BENCHMARKS.md] [--profile FILE.cpuprofile]
  */
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import type { EcsEvent } from '../core/event.js';
 import { OrgRegistry } from '../core/orgs.js';
-import { parsers } from '../collector/parsers/index.js';
-import { readRecord } from '../collector/record-reader.js';
 import { measureStateMemory } from '../detector/sigma/correlation/index.js';
 import { loadDefaultMapping } from '../detector/sigma/mapping/index.js';
 import type { DetectionRule } from '../detector/sigma/model.js';
 import { loadRules } from '../detector/sigma/parse.js';
 import { RegistryPlaceholderSource } from '../detector/sigma/placeholders.js';
 import { StreamMatcher } from '../detector/sigma/stream/index.js';
-import { defaultRegistryPath, generateTraffic, streamPreamble } from '../seeds/simulator/simulate.js';
-import { replaceSection } from './report.js';
+import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
+import { machine, replaceSection } from './report.js';
+import { simulatorEvents } from './sample-events.js';
 
 interface RunResult {
   rules: number;
@@ -51,26 +49,6 @@ const PASS_SECONDS = 0.25;
 function median(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function events(count: number, registry: OrgRegistry): EcsEvent[] {
-  const out: EcsEvent[] = [];
-  const streams = new Map<string, Map<string, unknown>>();
-  const receivedAt = new Date();
-  for (const rec of generateTraffic({ scenario: 'all', durationSeconds: 3600, rate: Math.max(10, count / 3600 * 1.2), seed: 9 })) {
-    const key = `${rec.org}/${rec.parser}`;
-    let stream = streams.get(key);
-    const parser = parsers.get(rec.parser)!;
-    if (!stream) {
-      stream = new Map();
-      streams.set(key, stream);
-      for (const line of streamPreamble(rec.parser)) readRecord(parser, { text: line, receivedAt }, stream, undefined, receivedAt.toISOString());
-    }
-    const outcome = readRecord(parser, { text: rec.line, receivedAt }, stream, registry.stamp(rec.org), receivedAt.toISOString());
-    if (outcome.kind === 'event') out.push(outcome.event);
-    if (out.length >= count) break;
-  }
-  return out;
 }
 
 /**
@@ -130,10 +108,6 @@ async function run(rules: readonly DetectionRule[], sample: readonly EcsEvent[],
   };
 }
 
-function machine(): string {
-  const cpu = cpus();
-  return `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, out: { type: 'string', default: 'BENCHMARKS.md' }, profile: { type: 'string' } } });
@@ -144,7 +118,7 @@ async function main(): Promise<void> {
   if (!existsSync(sigmahqDir)) throw new Error(`SigmaHQ corpus not found at ${sigmahqDir}`);
   const public_ = loadRules([sigmahqDir], { placeholders });
   const pool = [...own.rules, ...public_.rules];
-  const sample = events(Number(values.events), registry);
+  const sample = simulatorEvents(Number(values.events), registry);
 
   const counts = [10, 100, 1000];
   const results: RunResult[] = [];

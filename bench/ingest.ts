@@ -16,8 +16,7 @@
  *   npm run bench            (this and bench/detect, default 20000 events per format)
  *   node dist/bench/ingest.js --events 50000 --formats zeek-modbus,cef
  */
-import { execFileSync, fork } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +33,7 @@ import { parsers } from '../collector/parsers/index.js';
 import type { IngestRecord } from '../collector/sources/types.js';
 import { defaultRegistryPath, generateTraffic, streamPreamble } from '../seeds/simulator/simulate.js';
 import { ParserNames, type ParserName } from '../seeds/simulator/parsers.js';
-import { replaceSection } from './report.js';
+import { machine, replaceSection } from './report.js';
 
 const BATCH = 500;
 const IN_FLIGHT = 4;
@@ -130,12 +129,6 @@ function runChild(format: string, count: number): Promise<FormatResult> {
   });
 }
 
-function machine(): string {
-  const cpu = cpus();
-  let commit = 'unknown';
-  try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
-  return `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
-}
 
 function report(results: FormatResult[], count: number): string {
   const base = results.find((r) => r.format === 'iptables') ?? results[0];

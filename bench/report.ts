@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
 /**
  * BENCHMARKS.md is shared by every benchmark: each owns one `## ` section
  * and replaces only that, so figures of other benchmarks stay.
@@ -10,4 +13,12 @@ export function replaceSection(document: string, heading: string, body: string):
   const nextHeading = document.indexOf('\n## ', start + marker.length);
   const end = nextHeading === -1 ? document.length : nextHeading + 1;
   return `${document.slice(0, start)}${section}${end < document.length ? '\n' + document.slice(end) : ''}`;
+}
+
+/** The machine a benchmark ran on, as every section states it: cores, CPU, memory, Node, commit, date. */
+export function machine(): string {
+  const cpu = cpus();
+  let commit = 'unknown';
+  try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
+  return `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
 }

@@ -42,6 +42,8 @@ export const NodeConfigSchema = z.strictObject({
   detector: z.strictObject({
     rules: z.array(z.string()).min(1).describe('Sigma rule files and folders'),
     reloadIntervalMs: z.number().int().positive().default(2000).describe('how often rule files are checked for changes'),
+    quietBeforeClockMs: z.number().int().min(0).default(10_000)
+      .describe('how long an org must send nothing before its correlation clock moves on with the wall clock (raise it when replaying backlogs faster than real time)'),
   }).optional().describe('run the Sigma rules on every stored event; absent: no detection on this node'),
   console: ConsoleSectionSchema.optional().describe('serve the REST API; absent: no console on this node'),
   sources: z.array(z.looseObject({ type: z.string() })).default([]),

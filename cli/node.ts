@@ -122,7 +122,10 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       stack.push(() => sink.close());
       // Subscribed before any source starts, so every event is offered to the rules.
       if (config.detector) {
-        const stage = await DetectorStage.start({ bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs, metrics, log });
+        const stage = await DetectorStage.start({
+          bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs,
+          quietBeforeClockMs: config.detector.quietBeforeClockMs, metrics, log,
+        });
         stack.push(() => stage.close());
         detector = stage;
       }

@@ -114,6 +114,16 @@ export class Detector {
     return clock ? clock.eventMs + Math.max(0, wallMs - clock.wallMs) : undefined;
   }
 
+  /**
+   * Forget an org's correlation state and clock, e.g. before its events are
+   * replayed from where the bus retained them (state from an earlier
+   * ownership of the org's partition would otherwise count them twice).
+   */
+  resetOrg(org: string): void {
+    this.engines.delete(org);
+    this.clocks.delete(org);
+  }
+
   /** End of input (a hunt): close every window now. */
   flush(): Detection[] {
     for (const engine of this.engines.values()) for (const hit of engine.flush()) this.collect(hit);

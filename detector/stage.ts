@@ -11,8 +11,7 @@ import type { EcsEvent } from '../core/event.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import type { RuleHit } from '../core/store/store.js';
 import type { Logger, Metrics } from '../collector/sources/types.js';
-import { CorrelationDefaults } from './sigma/correlation/index.js';
-import { Detector, detectionOrg, stateReachMs, toRuleHit, type Detection } from './detector.js';
+import { Detector, stateReachMs, toRuleHit, type Detection } from './detector.js';
 import { loadRules, ruleFiles } from './sigma/parse.js';
 import { RegistryPlaceholderSource } from './sigma/placeholders.js';
 
@@ -63,8 +62,8 @@ export class DetectorStage {
   private readonly quietMs: number;
   /** How long (event time) an event can still matter to the correlation state: retained that long. */
   private reachMs = 0;
-  /** Per org, the newest event time among replayed events: correlation hits decided before it were published by the previous owner. */
-  private readonly replayedThrough = new Map<string, number>();
+  /** Orgs whose events are being replayed right now (their state was reset when the replay began). */
+  private readonly replaying = new Set<string>();
 
   private constructor(private readonly options: DetectorStageOptions) {
     this.quietMs = options.quietBeforeClockMs ?? 10_000;
@@ -85,12 +84,15 @@ export class DetectorStage {
       const detections: Detection[] = [];
       let replayed = 0;
       for (const message of batch) {
+        stage.beforeDelivery(message.value, message.replayed === true);
         const found = stage.detector.process(message.value);
         stage.observe(message.value);
         if (message.replayed) {
           replayed++;
-          // Handled before by whoever held this partition: its detections were published then.
-          stage.noteReplayed(message.value);
+          // Handled before by whoever held this partition: its detection hits were published then.
+          // Correlation hits decided on the rebuilt state are published again: rebuilt exactly, they
+          // carry the ids the first ones had and are stored once; one the previous owner never got to
+          // publish (still in its reorder buffer) is not lost.
           for (const d of found) if (d.kind === 'correlation') detections.push(d);
         } else {
           detections.push(...found);
@@ -100,7 +102,7 @@ export class DetectorStage {
         options.metrics.increment('detector.replayed_events', {}, replayed);
         options.log.info('rebuilding correlation state from replayed events', { events: replayed });
       }
-      await stage.publish(stage.notDecidedBefore(detections));
+      await stage.publish(detections);
     }));
     stage.timers.push(setInterval(() => { void stage.tick(); }, options.tickIntervalMs ?? 1000));
     stage.timers.push(setInterval(() => { stage.reloadIfChanged(); }, options.reloadIntervalMs ?? 2000));
@@ -187,26 +189,21 @@ export class DetectorStage {
     return this.eventClock ? this.eventClock.eventMs + (Date.now() - this.eventClock.wallMs) : -Infinity;
   }
 
-  private noteReplayed(event: EcsEvent): void {
-    const org = event.org?.id;
-    const eventMs = Date.parse(event['@timestamp']);
-    if (org === undefined || Number.isNaN(eventMs)) return;
-    if (eventMs > (this.replayedThrough.get(org) ?? -Infinity)) this.replayedThrough.set(org, eventMs);
-  }
-
   /**
-   * Drop correlation hits the previous owner of a replayed partition had
-   * already decided: those at or before its newest event, less the reorder
-   * allowance it had not yet released. (Later ones it could not have seen.)
+   * A replay of an org's events starts from where the bus retained them,
+   * which covers everything its correlation state needs: state this
+   * detector still holds from an earlier ownership of the partition would
+   * count some events twice, so it is dropped and rebuilt from the replay.
    */
-  private notDecidedBefore(detections: readonly Detection[]): Detection[] {
-    if (this.replayedThrough.size === 0) return [...detections];
-    return detections.filter((d) => {
-      if (d.kind !== 'correlation') return true;
-      const org = detectionOrg(d);
-      const through = org === undefined ? undefined : this.replayedThrough.get(org);
-      return through === undefined || d.hit.timeMs > through - CorrelationDefaults.latenessMs;
-    });
+  private beforeDelivery(event: EcsEvent, replayed: boolean): void {
+    const org = event.org?.id ?? '';
+    if (!replayed) {
+      this.replaying.delete(org);
+      return;
+    }
+    if (this.replaying.has(org)) return;
+    this.replaying.add(org);
+    this.detector.resetOrg(org);
   }
 
   private observe(event: EcsEvent): void {
@@ -221,7 +218,7 @@ export class DetectorStage {
    */
   private tick(): Promise<void> {
     if (this.closed || !this.eventClock) return Promise.resolve();
-    return this.exclusive(() => this.publish(this.notDecidedBefore(this.detector.advanceClocks(Date.now(), this.quietMs)))).catch((error: unknown) => {
+    return this.exclusive(() => this.publish(this.detector.advanceClocks(Date.now(), this.quietMs))).catch((error: unknown) => {
       this.options.log.error('correlation tick failed', { error });
     });
   }

@@ -91,3 +91,34 @@ export function enginePrerequisites(): { ok: true } | { ok: false; missing: stri
     !(process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, cmd))));
   return missing.length === 0 ? { ok: true } : { ok: false, missing };
 }
+
+export interface RunningEngines {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly elasticsearchUrl: string;
+  /** e.g. ['127.0.0.1:41235'] */
+  readonly kafkaBrokers: string[];
+  /** Whether this call started them (then its caller should run `down` when done). */
+  readonly startedHere: boolean;
+}
+
+/**
+ * Both engines running: the ones the state file names if both answer,
+ * else started now with `infra/engines up`.
+ */
+export async function ensureEngines(env: NodeJS.ProcessEnv = process.env): Promise<RunningEngines> {
+  const read = (): Omit<RunningEngines, 'startedHere'> | undefined => {
+    const state = readEnginesEnv(env);
+    if (state.ELASTICSEARCH_URL === undefined || state.KAFKA_BROKERS === undefined) return undefined;
+    return { elasticsearchUrl: state.ELASTICSEARCH_URL, kafkaBrokers: state.KAFKA_BROKERS.split(',') };
+  };
+  const already = read();
+  if (already !== undefined) {
+    const { stdout } = await runEngines(['status'], env, 60_000);
+    const running = stdout.split('\n').filter((line) => /^(es|kafka)\s+running\b/.test(line)).length;
+    if (running === 2) return { ...already, startedHere: false };
+  }
+  await runEngines(['up'], env);
+  const started = read();
+  if (started === undefined) throw new Error('infra/engines up succeeded but its state file names no Elasticsearch URL or Kafka brokers');
+  return { ...started, startedHere: true };
+}

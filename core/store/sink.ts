@@ -7,7 +7,7 @@
 import { Topics, type Bus, type Subscription } from '../bus/bus.js';
 import type { EcsEvent } from '../event.js';
 import type { Metrics } from '../../collector/sources/types.js';
-import type { DeadLetter, RuleHit, Store } from './store.js';
+import type { AppendOptions, DeadLetter, RuleHit, Store } from './store.js';
 
 export interface StoreSinkOptions {
   /** Largest batch written in one transaction. */
@@ -16,6 +16,12 @@ export interface StoreSinkOptions {
   readonly group?: string;
 }
 
+/**
+ * The bus only needs the batch durable before it is acknowledged; waiting
+ * for it to be searchable too would cost Elasticsearch a refresh per batch.
+ */
+const EVENTUAL: AppendOptions = { visibility: 'eventual' };
+
 export class StoreSink {
   private constructor(private readonly subscriptions: Subscription[]) {}
 
@@ -23,15 +29,15 @@ export class StoreSink {
     const group = options.group ?? 'iisa-store';
     const maxBatch = options.maxBatch ?? 2000;
     const events = await bus.subscribe<EcsEvent>(Topics.events, { group, maxBatch }, async (batch) => {
-      const { inserted } = await store.appendEvents(batch.map((m) => m.value));
+      const { inserted } = await store.appendEvents(batch.map((m) => m.value), EVENTUAL);
       metrics.increment('store.events_written', {}, inserted);
     });
     const letters = await bus.subscribe<DeadLetter>(Topics.deadLetters, { group, maxBatch }, async (batch) => {
-      await store.appendDeadLetters(batch.map((m) => m.value));
+      await store.appendDeadLetters(batch.map((m) => m.value), EVENTUAL);
       metrics.increment('store.dead_letters_written', {}, batch.length);
     });
     const hits = await bus.subscribe<RuleHit>(Topics.ruleHits, { group, maxBatch }, async (batch) => {
-      await store.appendRuleHits(batch.map((m) => m.value));
+      await store.appendRuleHits(batch.map((m) => m.value), EVENTUAL);
       metrics.increment('store.rule_hits_written', {}, batch.length);
     });
     return new StoreSink([events, letters, hits]);

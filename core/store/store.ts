@@ -142,6 +142,18 @@ export interface RuleHitQuery extends Scope {
   readonly limit?: number;
 }
 
+/** How an append may resolve. */
+export interface AppendOptions {
+  /**
+   * `immediate` (default): once the append resolves, the batch is durable
+   * and every read sees it. `eventual`: it resolves once the batch is
+   * durable, and reads see it shortly after (Elasticsearch: within its
+   * refresh interval; SQLite: at once anyway). For writers that only need
+   * durability before acknowledging, such as the store writer on the bus.
+   */
+  readonly visibility?: 'immediate' | 'eventual';
+}
+
 export interface AppendResult {
   /** Events newly written; re-sent events (same `event.id`) are not counted twice. */
   readonly inserted: number;
@@ -155,11 +167,11 @@ export interface RetentionResult {
 
 export interface Store {
   /** Append events in one durable batch; resolves once they survive a process crash and reads see them. Idempotent by `event.id`. */
-  appendEvents(events: readonly EcsEvent[]): Promise<AppendResult>;
+  appendEvents(events: readonly EcsEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Append dead letters in one durable batch. Idempotent by `id`. */
-  appendDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  appendDeadLetters(letters: readonly DeadLetter[], options?: AppendOptions): Promise<void>;
   /** Append rule hits in one durable batch. Idempotent by `id`. */
-  appendRuleHits(hits: readonly RuleHit[]): Promise<void>;
+  appendRuleHits(hits: readonly RuleHit[], options?: AppendOptions): Promise<void>;
   searchEvents(query: EventQuery): Promise<EventPage>;
   countEvents(query: Omit<EventQuery, 'limit' | 'order' | 'cursor'>): Promise<number>;
   aggregateEvents(query: AggregateQuery): Promise<AggregateRow[]>;

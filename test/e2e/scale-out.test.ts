@@ -57,22 +57,22 @@ function requestsOf(records: readonly SimRecord[], tokens: ReadonlyMap<string, s
 }
 
 /** What the rules find in this process over the same records, in the same order per org. */
-function expectedHits(requests: readonly Request[], registry: OrgRegistry): { events: number; detections: Map<string, number>; correlations: Set<string>; closing: Set<string> } {
+function expectedHits(requests: readonly Request[], registry: OrgRegistry): { events: number; detections: Map<string, number>; correlations: Map<string, string>; closing: Map<string, string> } {
   const placeholders = new RegistryPlaceholderSource(registry);
   const detector = new Detector({ ruleSet: loadRules([join(repoRoot, 'rules')], { placeholders }), placeholders });
   const streams = new Map<string, Map<string, unknown>>();
   const detections = new Map<string, number>();
-  const correlations = new Set<string>();
+  const correlations = new Map<string, string>();
   let events = 0;
   const now = new Date();
-  const take = (found: readonly Detection[], into: Set<string>) => {
+  const take = (found: readonly Detection[], into: Map<string, string>) => {
     for (const d of found) {
       if (d.kind === 'detection') {
         const key = detectionKey(d.rule.id ?? d.rule.title, d.event.org?.id ?? '', d.event.event.original ?? '');
         detections.set(key, (detections.get(key) ?? 0) + 1);
       } else {
         const hit = toRuleHit(d, now);
-        if (hit) into.add(hit.id);
+        if (hit) into.set(hit.id, `${hit.ruleTitle} ${JSON.stringify(hit.groupKey)} value ${hit.value} at ${hit.time}`);
       }
     }
   };
@@ -91,7 +91,7 @@ function expectedHits(requests: readonly Request[], registry: OrgRegistry): { ev
       take(detector.process(outcome.event), correlations);
     }
   }
-  const closing = new Set<string>();
+  const closing = new Map<string, string>();
   take(detector.flush(), closing);
   return { events, detections, correlations, closing };
 }
@@ -110,7 +110,7 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
     if (this.currentTest?.state !== 'failed') return;
     for (const [i, p] of processes.entries()) {
       console.log(`      --- process ${i} (${p.child.spawnargs.slice(2, 3).join(' ')}) last log lines:`);
-      for (const entry of p.logs.slice(-15)) console.log(`      ${JSON.stringify(entry)}`);
+      for (const entry of p.logs.filter((l) => l.level !== 'warn').slice(-40)) console.log(`      ${JSON.stringify(entry)}`);
     }
   });
 
@@ -135,7 +135,8 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
       registry: join(repoRoot, 'seeds', 'orgs.yaml'),
       dataDir: join(dir, 'data'),
       ingestTokens: join(repoRoot, 'seeds', 'tokens.yaml'),
-      detector: { rules: [join(repoRoot, 'rules')] },
+      // The traffic is sent faster than real time: event time must not move on with the wall clock in the pauses.
+      detector: { rules: [join(repoRoot, 'rules')], quietBeforeClockMs: 600_000 },
       store: { type: 'elasticsearch', elasticsearch: { url: engines.elasticsearchUrl, indexPrefix } },
       bus: {
         type: 'kafka', namespace: `${indexPrefix}.`,
@@ -199,10 +200,15 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
     let storedDetections = 0;
     await waitFor(async () => (storedDetections = (await storedHits('detection')).length) >= expectedDetections, 120_000,
       () => `${expectedDetections} detection hits (${storedDetections} stored)`);
+    let missing: string[] = [];
+    let got: RuleHit[] = [];
     await waitFor(async () => {
-      const ids = new Set((await storedHits('correlation')).map((h) => h.id));
-      return [...expected.correlations].every((id) => ids.has(id));
-    }, 60_000, `the ${expected.correlations.size} correlation hits`);
+      got = await storedHits('correlation');
+      const ids = new Set(got.map((h) => h.id));
+      missing = [...expected.correlations].filter(([id]) => !ids.has(id)).map(([, what]) => what);
+      return missing.length === 0;
+    }, 60_000, () => `the ${expected.correlations.size} correlation hits; missing:\n${missing.join('\n')}\nstored:\n${
+      got.map((h) => `${h.ruleTitle} ${JSON.stringify(h.groupKey)} value ${h.value} at ${h.time}`).sort().join('\n')}`);
 
     // Detection hits: exactly the expected (rule, org, line) multiset.
     store = await ElasticsearchStore.open({ url: engines.elasticsearchUrl, indexPrefix });

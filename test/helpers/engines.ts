@@ -11,35 +11,16 @@
  * The root hook below (registered in .mocharc.json) runs `down` after the
  * last test, for engines this run started and only those.
  */
-import { enginePrerequisites, readEnginesEnv, runEngines } from '../../infra/engines-env.js';
+import { enginePrerequisites, ensureEngines, runEngines, type RunningEngines } from '../../infra/engines-env.js';
 
-export interface Engines {
-  /** e.g. http://127.0.0.1:41234 */
-  readonly elasticsearchUrl: string;
-  /** e.g. ['127.0.0.1:41235'] */
-  readonly kafkaBrokers: string[];
-}
+export type Engines = Omit<RunningEngines, 'startedHere'>;
 
 let starting: Promise<Engines> | undefined;
 let startedByThisRun = false;
 
-function fromState(): Engines | undefined {
-  const env = readEnginesEnv();
-  if (env.ELASTICSEARCH_URL === undefined || env.KAFKA_BROKERS === undefined) return undefined;
-  return { elasticsearchUrl: env.ELASTICSEARCH_URL, kafkaBrokers: env.KAFKA_BROKERS.split(',') };
-}
-
 async function start(): Promise<Engines> {
-  const already = fromState();
-  if (already !== undefined) {
-    const { stdout } = await runEngines(['status'], process.env, 60_000);
-    const running = stdout.split('\n').filter((line) => /^(es|kafka)\s+running\b/.test(line)).length;
-    if (running === 2) return already;
-  }
-  await runEngines(['up']);
-  startedByThisRun = true;
-  const engines = fromState();
-  if (engines === undefined) throw new Error('infra/engines up succeeded but its state file names no Elasticsearch URL or Kafka brokers');
+  const engines = await ensureEngines();
+  startedByThisRun = engines.startedHere;
   return engines;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Writes documents with `_bulk` `create` (so an existing `_id` is a 409, not
  * a second copy), durably (the default translog durability fsyncs before
- * answering) and visibly (`refresh: wait_for`).
+ * answering) and, unless the caller asks for eventual visibility, visibly
+ * (`refresh: wait_for`, which costs up to the refresh interval per batch).
  *
  * A batch is cut into requests of about `maxBytes` of NDJSON, sent through
  * the store's Limiter. Items the cluster was too busy for are sent again
@@ -64,7 +65,7 @@ export class BulkWriter {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async write(requests: readonly WriteRequest[]): Promise<WriteOutcome> {
+  async write(requests: readonly WriteRequest[], visibility: 'immediate' | 'eventual' = 'immediate'): Promise<WriteOutcome> {
     let created = 0;
     let duplicates = 0;
     let reshaped = 0;
@@ -72,7 +73,7 @@ export class BulkWriter {
     let pending: Pending[] = requests.map((request) => ({ request, line: JSON.stringify(request.document), attempts: 0, reshapes: 0 }));
     while (pending.length > 0) {
       const chunks = this.chunks(pending);
-      const answers = await Promise.all(chunks.map(async (chunk) => this.limiter.run(async () => this.send(chunk))));
+      const answers = await Promise.all(chunks.map(async (chunk) => this.limiter.run(async () => this.send(chunk, visibility))));
       const next: Pending[] = [];
       let backoffRetry = 0;
       chunks.forEach((chunk, c) => {
@@ -140,14 +141,14 @@ export class BulkWriter {
   }
 
   /** One bulk request; a retryable whole-request failure answers every item with its status so the items back off. */
-  private async send(chunk: readonly Pending[]): Promise<BulkItemResult[]> {
+  private async send(chunk: readonly Pending[], visibility: 'immediate' | 'eventual'): Promise<BulkItemResult[]> {
     const operations: string[] = [];
     for (const item of chunk) {
       operations.push(JSON.stringify({ create: { _index: item.request.index, _id: item.request.id } }), item.line);
     }
     let response;
     try {
-      response = await this.client.bulk({ operations, refresh: 'wait_for' });
+      response = await this.client.bulk({ operations, refresh: visibility === 'immediate' ? 'wait_for' : false });
     } catch (error) {
       const status = error instanceof errors.ResponseError ? error.statusCode : undefined;
       const transient = error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || (error instanceof errors.ResponseError && isRetryableRequestFailure(status));

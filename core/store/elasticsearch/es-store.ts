@@ -16,6 +16,7 @@ import type { EcsEvent } from '../../event.js';
 import type {
   AggregateQuery,
   AggregateRow,
+  AppendOptions,
   AppendResult,
   DeadLetter,
   DeadLetterQuery,
@@ -103,11 +104,11 @@ export class ElasticsearchStore implements Store {
     return { reshapedEvents: this.reshapedEvents, retriedItems: this.retriedItems };
   }
 
-  async appendEvents(events: readonly EcsEvent[]): Promise<AppendResult> {
-    return this.run(async () => this.writeEvents(events));
+  async appendEvents(events: readonly EcsEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    return this.run(async () => this.writeEvents(events, options));
   }
 
-  private async writeEvents(events: readonly EcsEvent[]): Promise<AppendResult> {
+  private async writeEvents(events: readonly EcsEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) return { inserted: 0 };
     const requests = events.map((event, index): WriteRequest => {
       const id = event?.event?.id;
@@ -123,28 +124,30 @@ export class ElasticsearchStore implements Store {
         reshape: (step) => (step === 1 ? fallbackDocument(event, 'schema-only') : step === 2 ? fallbackDocument(event, 'minimal') : undefined),
       };
     });
-    const outcome = await this.writer.write(requests);
+    const outcome = await this.writer.write(requests, options.visibility ?? 'immediate');
     this.reshapedEvents += outcome.reshaped;
     this.retriedItems += outcome.retries;
     return { inserted: outcome.created };
   }
 
-  async appendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
-    return this.run(async () => this.writeRecords('dead-letters', letters.map((letter, index) => deadLetterDocument(letter, index)), (l) => l.receivedAt));
+  async appendDeadLetters(letters: readonly DeadLetter[], options: AppendOptions = {}): Promise<void> {
+    return this.run(async () => this.writeRecords('dead-letters', letters.map((letter, index) => deadLetterDocument(letter, index)), (l) => l.receivedAt, options));
   }
 
-  async appendRuleHits(hits: readonly RuleHit[]): Promise<void> {
-    return this.run(async () => this.writeRecords('rule-hits', hits.map((hit, index) => ruleHitDocument(hit, index)), (h) => h.time));
+  async appendRuleHits(hits: readonly RuleHit[], options: AppendOptions = {}): Promise<void> {
+    return this.run(async () => this.writeRecords('rule-hits', hits.map((hit, index) => ruleHitDocument(hit, index)), (h) => h.time, options));
   }
 
-  private async writeRecords<T extends { readonly id: string; readonly orgId?: string }>(kind: RecordKind, documents: readonly T[], timeOf: (document: T) => string): Promise<void> {
+  private async writeRecords<T extends { readonly id: string; readonly orgId?: string }>(
+    kind: RecordKind, documents: readonly T[], timeOf: (document: T) => string, options: AppendOptions,
+  ): Promise<void> {
     if (documents.length === 0) return;
     const requests = documents.map((document): WriteRequest => ({
       index: this.names.daily(kind, this.tierFor(document.orgId), Date.parse(timeOf(document))),
       id: document.id,
       document: { ...document },
     }));
-    const outcome = await this.writer.write(requests);
+    const outcome = await this.writer.write(requests, options.visibility ?? 'immediate');
     this.retriedItems += outcome.retries;
   }
 

@@ -12,6 +12,7 @@ import { EcsEventSchema } from '../../../core/event.js';
 import type { EcsEvent } from '../../../core/event.js';
 import type { DeadLetter, EventQuery, RuleHit, Store } from '../../../core/store/store.js';
 import { makeEvent } from '../../helpers/events.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import type { EventOverrides } from '../../helpers/events.js';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -98,6 +99,18 @@ export function storeConformance(name: string, open: OpenStore): void {
         const page = await store.searchEvents({});
         expect(sortedIds(page.events)).to.deep.equal(sortedIds([...events, extra]));
         expect(await store.countEvents({})).to.equal(4);
+      });
+
+      it('with eventual visibility: counts like an immediate append, and every record becomes readable', async () => {
+        const events = [ev(), ev(), ev()];
+        expect(await store.appendEvents(events, { visibility: 'eventual' })).to.deep.equal({ inserted: 3 });
+        expect(await store.appendEvents(events, { visibility: 'eventual' })).to.deep.equal({ inserted: 0 });
+        await store.appendRuleHits([hit({ id: 'h-eventual' })], { visibility: 'eventual' });
+        await store.appendDeadLetters([letter({ id: 'dl-eventual' })], { visibility: 'eventual' });
+        await waitFor(async () => (await store.countEvents({})) === 3, 15_000, 'the events readable');
+        await waitFor(async () => (await store.searchRuleHits({})).length === 1, 15_000, 'the rule hit readable');
+        await waitFor(async () => (await store.searchDeadLetters({})).length === 1, 15_000, 'the dead letter readable');
+        expect(sortedIds((await store.searchEvents({})).events)).to.deep.equal(sortedIds(events));
       });
 
       it('accepts an empty batch', async () => {
