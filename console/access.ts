@@ -52,3 +52,30 @@ export function scopeFor(access: Access, kind: ReadKind, requested?: readonly st
   }
   return [...new Set(requested)];
 }
+
+/**
+ * Fields an aggregates-only caller (a provincial regulator) may group and
+ * filter by: who, what kind and how it went, never values from inside a
+ * record (user names, addresses, command lines), which grouping would
+ * hand back as bucket keys one by one.
+ */
+export const AGGREGATE_FIELDS: ReadonlySet<string> = new Set([
+  'org.id', 'org.tier', 'org.province', 'org.industry', 'org.category', 'org.grade',
+  'event.dataset', 'event.module', 'event.kind', 'event.category', 'event.type', 'event.action', 'event.outcome',
+  'ics.protocol', 'observer.type', 'network.transport', 'network.protocol',
+]);
+
+/**
+ * Refuse an aggregate or count that would let an aggregates-only caller
+ * read record contents: grouping or filtering by a field outside
+ * AGGREGATE_FIELDS, or a full-text search (an oracle for guessing values).
+ */
+export function checkAggregateQuery(access: Access, query: { groupBy?: readonly string[]; filters?: readonly { field: string }[]; text?: string }): void {
+  if (access.records) return;
+  const fields = [...(query.groupBy ?? []), ...(query.filters ?? []).map((f) => f.field)];
+  const refused = [...new Set(fields.filter((f) => !AGGREGATE_FIELDS.has(f)))];
+  if (refused.length) {
+    throw new AccessDenied(`${access.org.tier} accounts may group and filter by ${[...AGGREGATE_FIELDS].join(', ')} only, not ${refused.join(', ')}`);
+  }
+  if (query.text !== undefined) throw new AccessDenied(`${access.org.tier} accounts cannot search record text`);
+}

@@ -12,7 +12,7 @@ import { describeIssues } from '../core/config.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import type { Store } from '../core/store/store.js';
 import type { Logger } from '../collector/sources/types.js';
-import { AccessDenied, accessOf, scopeFor } from './access.js';
+import { AccessDenied, accessOf, checkAggregateQuery, scopeFor } from './access.js';
 import type { Access } from './access.js';
 import type { ApiTokens } from './api-tokens.js';
 import { AggregateParams, DeadLetterParams, EventCountParams, EventSearchParams, RuleHitParams } from './query-schemas.js';
@@ -86,6 +86,7 @@ export function createConsoleApi(deps: ApiDeps): Express {
   app.get('/api/v1/events/count', route(async (req, res) => {
     const access = authenticate(req, deps);
     const q = params(EventCountParams, req);
+    checkAggregateQuery(access, { filters: q.filter, text: q.text });
     const count = await store.countEvents({ orgIds: scopeFor(access, 'aggregates', q.org), from: q.from, to: q.to, filters: q.filter, text: q.text });
     res.json({ count });
   }));
@@ -93,6 +94,7 @@ export function createConsoleApi(deps: ApiDeps): Express {
   app.get('/api/v1/events/aggregate', route(async (req, res) => {
     const access = authenticate(req, deps);
     const q = params(AggregateParams, req);
+    checkAggregateQuery(access, { groupBy: q.groupBy, filters: q.filter, text: q.text });
     const rows = await store.aggregateEvents({
       orgIds: scopeFor(access, 'aggregates', q.org), from: q.from, to: q.to, filters: q.filter, text: q.text,
       groupBy: q.groupBy, bucketSeconds: q.bucketSeconds, limit: q.limit,

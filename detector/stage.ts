@@ -62,8 +62,8 @@ export class DetectorStage {
   private readonly quietMs: number;
   /** How long (event time) an event can still matter to the correlation state: retained that long. */
   private reachMs = 0;
-  /** Orgs whose events are being replayed right now (their state was reset when the replay began). */
-  private readonly replaying = new Set<string>();
+  /** Orgs whose events are being replayed right now, with the replay run (their state was reset when it began). */
+  private readonly replaying = new Map<string, string>();
 
   private constructor(private readonly options: DetectorStageOptions) {
     this.quietMs = options.quietBeforeClockMs ?? 10_000;
@@ -84,7 +84,7 @@ export class DetectorStage {
       const detections: Detection[] = [];
       let replayed = 0;
       for (const message of batch) {
-        stage.beforeDelivery(message.value, message.replayed === true);
+        stage.beforeDelivery(message.value, message.replayed ? message.replayRun ?? 'replay' : undefined);
         const found = stage.detector.process(message.value);
         stage.observe(message.value);
         if (message.replayed) {
@@ -195,16 +195,17 @@ export class DetectorStage {
    * detector still holds from an earlier ownership of the partition would
    * count some events twice, so it is dropped and rebuilt from the replay.
    */
-  private beforeDelivery(event: EcsEvent, replayed: boolean): void {
+  private beforeDelivery(event: EcsEvent, replayRun: string | undefined): void {
     const org = event.org?.id ?? '';
-    if (!replayed) {
+    if (replayRun === undefined) {
       this.replaying.delete(org);
       return;
     }
-    if (this.replaying.has(org)) return;
-    this.replaying.add(org);
+    if (this.replaying.get(org) === replayRun) return;
+    this.replaying.set(org, replayRun);
     this.detector.resetOrg(org);
   }
+
 
   private observe(event: EcsEvent): void {
     const eventMs = Date.parse(event['@timestamp']);

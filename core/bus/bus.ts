@@ -22,6 +22,12 @@ export interface BusMessage<T = unknown> {
    * then, so it is for rebuilding state, not for acting on again.
    */
   readonly replayed?: boolean;
+  /**
+   * With `replayed`: which replay it belongs to (one per partition handed
+   * over). A subscriber rebuilding state per key starts that key afresh when
+   * its replay run changes, so a second replay never adds to the first.
+   */
+  readonly replayRun?: string;
 }
 
 /**

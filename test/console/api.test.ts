@@ -117,6 +117,18 @@ describe('console read API', function () {
       expect(res.body.message).to.match(/aggregates only/);
     }
     expect((await get(`/api/v1/events/count?org=${PEARL}`, TOKENS.regulator)).status).to.equal(403);
+    // Grouping or filtering by what is inside records would hand their values back one bucket at a time.
+    for (const path of ['/api/v1/events/aggregate?groupBy=source.ip', '/api/v1/events/aggregate?groupBy=org.id,message',
+      '/api/v1/events/count?filter=source.ip=10.10.2.50', '/api/v1/events/count?text=jinling']) {
+      const res = await get(path, TOKENS.regulator);
+      expect(res.status, path).to.equal(403);
+      expect(res.body.message, path).to.match(/may group and filter by|cannot search record text/);
+    }
+    const byDataset = await get('/api/v1/events/aggregate?groupBy=org.id,event.dataset&filter=org.id=' + JINLING, TOKENS.regulator);
+    expect(byDataset.status).to.equal(200);
+    expect(byDataset.body.rows).to.deep.equal([{ key: [JINLING, 'test.events'], count: 3 }]);
+    // An enterprise may group its own records by anything.
+    expect((await get('/api/v1/events/aggregate?groupBy=source.ip', TOKENS.jinling)).status).to.equal(200);
   });
 
   it('shows the national center every org, narrowed on request', async () => {

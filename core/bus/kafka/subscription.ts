@@ -28,6 +28,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../../collector/sources/types.js';
 import type { DeadLetter } from '../../store/store.js';
 import type { BatchHandler, BusMessage, Retention, Subscription } from '../bus.js';
+import { uuidv7 } from '../../ids.js';
 import { decodeValue } from './codec.js';
 import type { KafkaBusConfig } from './config.js';
 import { deadLetterOf } from './dead-letter.js';
@@ -55,6 +56,8 @@ interface PartitionState {
   replayThrough: bigint;
   /** The last offset handled here (or by the previous owner). */
   handledThrough: bigint;
+  /** Names this partition's replay in this generation (see BusMessage.replayRun). */
+  readonly run: string;
 }
 
 /**
@@ -119,6 +122,8 @@ export class KafkaSubscription<T> implements Subscription {
   private rejoining = false;
   /** Retaining subscriptions only: per partition, what is held and what is a replay. */
   private readonly partitions = new Map<number, PartitionState>();
+  /** Group generations this consumer joined; part of each replay run's name. */
+  private generation = 0;
 
   constructor(
     private readonly spec: KafkaSubscriptionSpec<T>,
@@ -137,6 +142,7 @@ export class KafkaSubscription<T> implements Subscription {
       this.rejoining = false;
       // A new generation starts again from the committed offsets: what was held comes again as replays.
       this.partitions.clear();
+      this.generation++;
     });
   }
 
@@ -198,7 +204,7 @@ export class KafkaSubscription<T> implements Subscription {
       if (decoded.ok) {
         const key = raw.key?.toString('utf8') ?? '';
         const replayed = state !== undefined && BigInt(raw.offset) <= state.replayThrough;
-        pending.push({ raw, message: replayed ? { key, value: decoded.value, replayed } : { key, value: decoded.value } });
+        pending.push({ raw, message: replayed ? { key, value: decoded.value, replayed, replayRun: state.run } : { key, value: decoded.value } });
         if (pending.length < maxBatch) continue;
         if ((await this.deliver(pending, payload)) === 'stop') return;
         pending = [];
@@ -309,7 +315,7 @@ export class KafkaSubscription<T> implements Subscription {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    const state: PartitionState = { held: [], replayThrough, handledThrough: replayThrough };
+    const state: PartitionState = { held: [], replayThrough, handledThrough: replayThrough, run: `${this.spec.topic}/${partition}/${this.generation}/${uuidv7()}` };
     // Another batch of the same partition may have set it meanwhile: keep the first.
     const existing = this.partitions.get(partition);
     if (existing) return existing;

@@ -339,12 +339,16 @@ describe('KafkaBus', () => {
         await sub.close();
 
         const second: BusMessageSeen[] = [];
+        const runs = new Set<string | undefined>();
         await bus.subscribe<Seq>(topic, { group, maxBatch: 3, retain: retainBy(clock) }, async (batch) => {
           second.push(...batch.map((m) => ({ seq: m.value.seq, replayed: m.replayed === true })));
+          for (const m of batch) if (m.replayed) runs.add(m.replayRun);
         });
         await until(() => second.length === 5, 'the five held messages');
         // 0..4 were released (their release time was behind the clock): never delivered again.
         expect(second).to.deep.equal(range(5, 5).map((seq) => ({ seq, replayed: true })));
+        expect(runs.size, 'one replay run names every replayed message').to.equal(1);
+        expect([...runs][0]).to.be.a('string');
         await bus.publish(topic, sequence(1, ['org-a'], new Map([['org-a', 10]])));
         await until(() => second.length === 6, 'a new message');
         expect(second[5]).to.deep.equal({ seq: 10, replayed: false });
