@@ -47,6 +47,9 @@ function rulesSignature(paths: readonly string[]): string {
   return parts.join('\n');
 }
 
+/** How far ahead of the wall clock an event time is believed, for retention (beyond: a sender's clock is wrong). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
 export class DetectorStage {
   private detector: Detector;
   private signature: string;
@@ -175,9 +178,10 @@ export class DetectorStage {
    * Unparseable times are never needed (no correlation uses them).
    */
   private releaseAt(event: EcsEvent): number {
-    const eventMs = Date.parse(event['@timestamp']);
-    if (Number.isNaN(eventMs)) return -Infinity;
     const now = Date.now();
+    // A timestamp far in the future (a sender's broken clock) must not pin the commit for ever.
+    const eventMs = Math.min(Date.parse(event['@timestamp']), now + FUTURE_SKEW_MS);
+    if (Number.isNaN(eventMs)) return -Infinity;
     const orgClock = this.detector.clockOf(event.org?.id ?? '', now);
     const lag = orgClock === undefined ? 0 : Math.max(0, this.clockMs() - orgClock);
     // The org's engine moves on with the wall clock only after the quiet grace: keep that much longer.
@@ -208,7 +212,8 @@ export class DetectorStage {
 
 
   private observe(event: EcsEvent): void {
-    const eventMs = Date.parse(event['@timestamp']);
+    // The retention clock ignores how far a broken sender clock runs ahead: it would release other orgs' events early.
+    const eventMs = Math.min(Date.parse(event['@timestamp']), Date.now() + FUTURE_SKEW_MS);
     if (!Number.isNaN(eventMs) && (!this.eventClock || eventMs > this.eventClock.eventMs)) this.eventClock = { eventMs, wallMs: Date.now() };
   }
 
