@@ -10,7 +10,7 @@
  *
  *   node --expose-gc dist/bench/detect.js [--events 20000] [--out BENCHMARKS.md] [--profile FILE.cpuprofile]
  */
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
@@ -23,7 +23,7 @@ import { loadRules } from '../detector/sigma/parse.js';
 import { RegistryPlaceholderSource } from '../detector/sigma/placeholders.js';
 import { StreamMatcher } from '../detector/sigma/stream/index.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
-import { machine, replaceSection } from './report.js';
+import { machine, writeSection } from './report.js';
 import { simulatorEvents } from './sample-events.js';
 
 interface RunResult {
@@ -148,8 +148,7 @@ async function main(): Promise<void> {
     `Correlation state under 100,000 distinct group keys (value_count, one hit each, keys of source.ip + user.name): ${(memory.heapBytes / 2 ** 20).toFixed(1)} MiB of heap, ${memory.heapBytesPerGroup.toFixed(0)} bytes per group${memory.gcExposed ? ' (after forced GC)' : ''}; engine estimate ${(memory.estimatedBytes / 2 ** 20).toFixed(1)} MiB. The events themselves (${(memory.eventBytes / 2 ** 20).toFixed(1)} MiB here) are kept alive only up to 100 per group for the window.`,
   ].join('\n');
   const file = values.out!;
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures written by `npm run bench`; each section is replaced by its benchmark.\n';
-  writeFileSync(file, replaceSection(before, 'Detection: stream matcher and correlation state (bench/detect)', section));
+  writeSection(file, 'Detection: stream matcher and correlation state (bench/detect)', section);
   process.stdout.write(`wrote ${join(file)}\n`);
 }
 

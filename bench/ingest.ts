@@ -17,7 +17,7 @@
  *   node dist/bench/ingest.js --events 50000 --formats zeek-modbus,cef
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,7 @@ import { parsers } from '../collector/parsers/index.js';
 import type { IngestRecord } from '../collector/sources/types.js';
 import { defaultRegistryPath, generateTraffic, streamPreamble } from '../seeds/simulator/simulate.js';
 import { ParserNames, type ParserName } from '../seeds/simulator/parsers.js';
-import { machine, replaceSection } from './report.js';
+import { machine, writeSection } from './report.js';
 
 const BATCH = 500;
 const IN_FLIGHT = 4;
@@ -170,8 +170,7 @@ async function main(): Promise<void> {
   }
   const section = report(results, count);
   const file = values.out!;
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures written by `npm run bench`; each section is replaced by its benchmark.\n';
-  writeFileSync(file, replaceSection(before, 'Ingest: parse + store per format (bench/ingest)', section));
+  writeSection(file, 'Ingest: parse + store per format (bench/ingest)', section);
   process.stdout.write(`\nwrote ${file}\n`);
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /**
@@ -21,4 +22,10 @@ export function machine(): string {
   let commit = 'unknown';
   try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
   return `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/** Replace (or add) one section of the benchmarks file `file`, creating the file if need be. */
+export function writeSection(file: string, heading: string, body: string): void {
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures written by `npm run bench`; each section is replaced by its benchmark.\n';
+  writeFileSync(file, replaceSection(before, heading, body));
 }

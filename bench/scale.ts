@@ -13,8 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,7 +29,7 @@ import { ElasticsearchStore } from '../core/store/elasticsearch/es-store.js';
 import { JsonLogger } from '../core/telemetry.js';
 import { ensureEngines, runEngines, type RunningEngines } from '../infra/engines-env.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
-import { machine, replaceSection } from './report.js';
+import { machine, writeSection } from './report.js';
 import { simulatorEvents } from './sample-events.js';
 
 const PARTITIONS = 6;
@@ -165,8 +164,7 @@ async function main(): Promise<void> {
       'On two cores a second detector process competes with Elasticsearch and Kafka for the same CPU, so the ratio shows how much of the work the detector tier is, not what two detector machines would do.',
     ].join('\n');
     const file = values.out!;
-    const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures written by `npm run bench`; each section is replaced by its benchmark.\n';
-    writeFileSync(file, replaceSection(before, 'Scale-out: detector processes on Kafka and Elasticsearch (bench/scale)', section));
+    writeSection(file, 'Scale-out: detector processes on Kafka and Elasticsearch (bench/scale)', section);
     process.stdout.write(`wrote ${file}\n`);
   } finally {
     if (engines.startedHere) await runEngines(['down']);

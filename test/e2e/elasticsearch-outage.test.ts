@@ -15,7 +15,7 @@ import { uuidv7 } from '../../core/ids.js';
 import { ElasticsearchStore } from '../../core/store/elasticsearch/es-store.js';
 import { readEnginesEnv, runEngines } from '../../infra/engines-env.js';
 import { requireEngines } from '../helpers/engines.js';
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcess, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -40,8 +40,7 @@ describe('Elasticsearch stopped while the collector keeps receiving', function (
   let store: ElasticsearchStore | undefined;
 
   after(async () => {
-    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await Promise.all(processes.map((p) => p.exited));
+    await stopNodeProcesses(processes);
     await store?.close();
     await runEngines(['down'], env, 120_000).catch(() => undefined);
   });

@@ -29,7 +29,7 @@ import { loadRules } from '../../detector/sigma/parse.js';
 import { RegistryPlaceholderSource } from '../../detector/sigma/placeholders.js';
 import { generateTraffic, streamPreamble, type SimRecord } from '../../seeds/simulator/simulate.js';
 import { requireEngines } from '../helpers/engines.js';
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcess, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -115,8 +115,7 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
   });
 
   after(async () => {
-    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await Promise.all(processes.map((p) => p.exited));
+    await stopNodeProcesses(processes);
     await store?.close();
   });
 

@@ -47,3 +47,9 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000, c
   await ready;
   return { child, ports, logs, exited };
 }
+
+/** SIGTERM every process still running and wait until all have exited (for `after` hooks). */
+export async function stopNodeProcesses(processes: readonly NodeProcess[]): Promise<void> {
+  for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await Promise.all(processes.map((p) => p.exited));
+}
