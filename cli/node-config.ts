@@ -22,6 +22,8 @@ import { sourceUnit, sourceTypes } from '../collector/sources/index.js';
 import { ListenSchema } from '../collector/sources/listen.js';
 import { BusSectionSchema } from '../core/bus/open.js';
 import { StoreSectionSchema } from '../core/store/open.js';
+import { FederationSectionSchema, type FederationSection } from '../console/federation/config.js';
+import { JobsSectionSchema } from '../console/jobs/jobs.js';
 
 const ConsoleSectionSchema = z.strictObject({
   listen: ListenSchema.describe('where the REST API listens; host :: is dual-stack'),
@@ -44,8 +46,12 @@ export const NodeConfigSchema = z.strictObject({
     reloadIntervalMs: z.number().int().positive().default(2000).describe('how often rule files are checked for changes'),
     quietBeforeClockMs: z.number().int().min(0).default(10_000)
       .describe('how long an org must send nothing before its correlation clock moves on with the wall clock (raise it when replaying backlogs faster than real time)'),
+    gradingPolicy: z.string().optional().describe('grading policy YAML; default: rules/grading.policy.yml of this installation'),
+    dedupWindowMinutes: z.number().positive().default(60).describe('hits of one rule, org and entity less than this apart count on one alert'),
   }).optional().describe('run the Sigma rules on every stored event; absent: no detection on this node'),
   console: ConsoleSectionSchema.optional().describe('serve the REST API; absent: no console on this node'),
+  jobs: JobsSectionSchema.prefault({}).describe('scheduled jobs: posture summaries, overdue tasks, reminders, silent sources, retention, scheduled searches'),
+  federation: FederationSectionSchema.optional().describe('links to the parent node and from child nodes; absent: a node on its own'),
   sources: z.array(z.looseObject({ type: z.string() })).default([]),
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -93,8 +99,28 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     store: raw.store.type === 'sqlite' ? { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) } : raw.store,
     ...(raw.console ? { console: { ...raw.console, apiTokens: at(raw.console.apiTokens) } } : {}),
     ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
-    ...(raw.detector ? { detector: { ...raw.detector, rules: raw.detector.rules.map(at) } } : {}),
+    ...(raw.detector ? {
+      detector: { ...raw.detector, rules: raw.detector.rules.map(at), ...(raw.detector.gradingPolicy ? { gradingPolicy: at(raw.detector.gradingPolicy) } : {}) },
+    } : {}),
+    ...(raw.federation ? { federation: resolveFederationPaths(raw.federation, at) } : {}),
     sourceConfigs,
     baseDir,
   });
 }
+
+/** Secret files and TLS files are relative to the config file like every other path. */
+function resolveFederationPaths(f: FederationSection, at: (p: string) => string): FederationSection {
+  const secret = <S extends FederationSection['children'][number]['secret']>(source: S): S => ('file' in source ? { ...source, file: at(source.file) } : source);
+  return {
+    ...f,
+    ...(f.parent ? {
+      parent: {
+        ...f.parent, secret: secret(f.parent.secret),
+        ...(f.parent.tls ? { tls: { caFile: at(f.parent.tls.caFile), ...(f.parent.tls.certFile ? { certFile: at(f.parent.tls.certFile) } : {}), ...(f.parent.tls.keyFile ? { keyFile: at(f.parent.tls.keyFile) } : {}) } } : {}),
+      },
+    } : {}),
+    children: f.children.map((c) => ({ ...c, secret: secret(c.secret) })),
+    ...(f.tls ? { tls: { certFile: at(f.tls.certFile), keyFile: at(f.tls.keyFile), caFile: at(f.tls.caFile) } } : {}),
+  };
+}
+

@@ -29,6 +29,15 @@ import { IngestTokens } from '../collector/tokens.js';
 import { ApiTokens } from '../console/api-tokens.js';
 import { ConsoleServer } from '../console/server.js';
 import { DetectorStage } from '../detector/stage.js';
+import { AlertBook } from '../detector/alerts/alert-book.js';
+import { AlertStage } from '../detector/alerts/alert-stage.js';
+import { defaultGradingPolicyPath, loadGradingPolicy } from '../detector/alerts/grading.js';
+import { installedDetections } from '../console/coordination/advisories.js';
+import { Coordination } from '../console/coordination/coordination.js';
+import { startFederationListener, type FederationListener } from '../console/federation/listener.js';
+import { forwardAlert } from '../console/coordination/escalation.js';
+import { startJobs } from '../console/jobs/jobs.js';
+import type { JobScheduler } from '../console/jobs/scheduler.js';
 import type { NodeConfig } from './node-config.js';
 
 export const Roles = ['collector', 'detector', 'console'] as const;
@@ -50,6 +59,14 @@ export interface RunningRoles {
   readonly detector?: DetectorStage;
   /** Present when the console role runs and the config has a `console` section. */
   readonly console?: ConsoleServer;
+  /** Alerts of this node (detector and console roles). */
+  readonly alerts?: AlertBook;
+  /** Advisories, tasks and federation links (detector and console roles). */
+  readonly coordination?: Coordination;
+  /** The link endpoints' own listener, when `federation.listen` is set. */
+  readonly federationListener?: FederationListener;
+  /** The scheduled jobs (detector role with alerts): `runNow(name)` runs one at once. */
+  readonly jobs?: JobScheduler;
   stop(): Promise<void>;
 }
 
@@ -93,12 +110,18 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
   mkdirSync(config.dataDir, { recursive: true });
 
   // Credentials first: a bad token file stops the start before anything listens.
-  const tokens = has('collector') && config.ingestTokens ? IngestTokens.load(config.ingestTokens) : new IngestTokens([]);
+  const served = config.node.orgs ? new Set(config.node.orgs) : undefined;
+  const tokens = has('collector') && config.ingestTokens ? IngestTokens.load(config.ingestTokens, served) : new IngestTokens([]);
   const unknownTokenOrgs = tokens.grants().filter((g) => !registry.get(g.orgId));
   if (unknownTokenOrgs.length) {
     throw new Error(`ingest tokens name orgs missing from the registry: ${unknownTokenOrgs.map((g) => `${g.tokenId} -> ${g.orgId}`).join(', ')}`);
   }
-  const apiTokens = has('console') && config.console ? ApiTokens.load(config.console.apiTokens, registry) : undefined;
+  const apiTokens = has('console') && config.console ? ApiTokens.load(config.console.apiTokens, registry, served) : undefined;
+  // The grading policy too: a node with a bad policy must not start and grade by guesswork.
+  const gradingPolicy = config.detector || config.console ? loadGradingPolicy(config.detector?.gradingPolicy ?? defaultGradingPolicyPath()) : undefined;
+  const servedOrgs = config.node.orgs ?? registry.all().map((o) => o.id);
+  const unknownServed = servedOrgs.filter((id) => !registry.get(id));
+  if (unknownServed.length) throw new Error(`node.orgs names orgs missing from the registry: ${unknownServed.join(', ')}`);
 
   const stack: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
@@ -116,7 +139,22 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     const bus = has('collector') || has('detector') ? openBus(config.bus, log) : undefined;
     if (bus) stack.push(() => bus.close());
 
+    let coordination: Coordination | undefined;
+    let alerts: AlertBook | undefined;
+    if (store && gradingPolicy) {
+      coordination = new Coordination({
+        store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log,
+        ...(config.federation ? { federation: config.federation } : {}),
+        runAgent: has('console'),
+      });
+      alerts = new AlertBook({
+        store, registry, policy: () => gradingPolicy, nodeId: config.node.id,
+        dedupWindowMs: (config.detector?.dedupWindowMinutes ?? 60) * 60_000,
+      });
+    }
+
     let detector: DetectorStage | undefined;
+    let jobs: JobScheduler | undefined;
     if (has('detector') && store && bus) {
       const sink = await StoreSink.start(bus, store, metrics);
       stack.push(() => sink.close());
@@ -125,27 +163,62 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
         const stage = await DetectorStage.start({
           bus, registry, rules: config.detector.rules, reloadIntervalMs: config.detector.reloadIntervalMs,
           quietBeforeClockMs: config.detector.quietBeforeClockMs, metrics, log,
+          extraRules: () => installedDetections(store),
         });
         stack.push(() => stage.close());
         detector = stage;
+        if (alerts && coordination) {
+          const ctx = coordination.ctx;
+          const alerting = await AlertStage.start({ bus, book: alerts, log, metrics, onChange: (alert) => forwardAlert(ctx, alert) });
+          stack.push(() => alerting.close());
+        }
       }
-      const retention = setInterval(() => {
-        const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
-        store.deleteOlderThan(cutoff).then(
-          (removed) => log.info('retention ran', { cutoff: cutoff.toISOString(), ...removed }),
-          (error: unknown) => log.error('retention failed', { error: String(error) }),
-        );
-      }, 3_600_000);
-      retention.unref();
-      stack.push(async () => clearInterval(retention));
+      if (alerts && coordination) {
+        // Retention, posture, overdue tasks, reminders, silent sources and scheduled searches (console/jobs).
+        jobs = await startJobs({
+          config: config.jobs, ctx: coordination.ctx, tasks: coordination.tasks, alerts, log,
+          retentionDays: config.store.retentionDays, rules: config.detector?.rules ?? [], extraRules: () => installedDetections(store),
+        });
+        const scheduler = jobs;
+        stack.push(() => scheduler.stop());
+      } else {
+        const retention = setInterval(() => {
+          const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
+          store.deleteOlderThan(cutoff).then(
+            (removed) => log.info('retention ran', { cutoff: cutoff.toISOString(), ...removed }),
+            (error: unknown) => log.error('retention failed', { error: String(error) }),
+          );
+        }, 3_600_000);
+        retention.unref();
+        stack.push(async () => clearInterval(retention));
+      }
     }
 
     let consoleServer: ConsoleServer | undefined;
-    if (has('console') && store && config.console && apiTokens) {
-      const server = new ConsoleServer(config.console.listen, { store, registry, tokens: apiTokens, log });
-      await server.start();
-      stack.push(() => server.stop());
-      consoleServer = server;
+    let federationListener: FederationListener | undefined;
+    if (has('console') && store && coordination) {
+      // Links from children: on a listener of their own (mutual TLS) or on the console's.
+      const ownListener = config.federation?.listen !== undefined;
+      if (coordination.router && ownListener && config.federation?.listen) {
+        federationListener = await startFederationListener(config.federation.listen, coordination.router, config.federation.tls, log);
+        const listener = federationListener;
+        stack.push(() => listener.stop());
+      }
+      if (config.console && apiTokens) {
+        const server = new ConsoleServer(config.console.listen, {
+          store, registry, tokens: apiTokens, log,
+          ...(alerts ? { coordination: { alerts, coordination } } : {}),
+          ...(coordination.router && !ownListener ? { federation: coordination.router } : {}),
+        });
+        await server.start();
+        stack.push(() => server.stop());
+        consoleServer = server;
+      } else if (coordination.router && !ownListener) {
+        throw new Error('federation.children need a console section (the link endpoints are served on its listener) or federation.listen');
+      }
+      const running = coordination;
+      running.start();
+      stack.push(() => running.stop());
     }
 
     let pipeline: IngestPipeline | undefined;
@@ -181,6 +254,8 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       config, roles, registry, metrics, log, sources, stop,
       ...(store ? { store } : {}), ...(bus ? { bus } : {}), ...(pipeline ? { pipeline } : {}),
       ...(detector ? { detector } : {}), ...(consoleServer ? { console: consoleServer } : {}),
+      ...(alerts ? { alerts } : {}), ...(coordination ? { coordination } : {}), ...(federationListener ? { federationListener } : {}),
+      ...(jobs ? { jobs } : {}),
     };
   } catch (err) {
     await stop();

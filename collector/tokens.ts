@@ -35,9 +35,15 @@ export class IngestTokens implements TokenVerifier {
     for (const t of IngestTokenListSchema.parse(list)) this.table.add(t, { tokenId: t.id, orgId: t.org, parser: t.parser });
   }
 
-  /** Load a YAML/JSON file holding the list; throws ConfigError naming the file and every problem. */
-  static load(file: string): IngestTokens {
-    return new IngestTokens(loadConfigFile(file, IngestTokenListSchema));
+  /**
+   * Load a YAML/JSON file holding the list; throws ConfigError naming the
+   * file and every problem. With `onlyOrgs`, tokens of other orgs are left
+   * out: a node never takes data for an org it does not serve, even from a
+   * token file shared between nodes.
+   */
+  static load(file: string, onlyOrgs?: ReadonlySet<string>): IngestTokens {
+    const list = loadConfigFile(file, IngestTokenListSchema);
+    return new IngestTokens(onlyOrgs ? list.filter((t) => onlyOrgs.has(t.org)) : list);
   }
 
   /** The grants of all known tokens (no secrets), e.g. to check their orgs exist. */

@@ -31,18 +31,25 @@ export interface ApiPrincipal {
 export class ApiTokens {
   private readonly table = new SecretTable<ApiPrincipal>('API token');
 
-  /** Validates `list`; every token's org must exist in `registry` (a token for nobody is a config error). */
-  constructor(list: unknown, registry: OrgRegistry) {
+  /**
+   * Validates `list`; every token's org must exist in `registry` (a token
+   * for nobody is a config error). With `onlyOrgs`, tokens of other orgs are
+   * left out: a node answers only the orgs it serves, so a token file shared
+   * between nodes never lets an enterprise act on a regulator's copy of its
+   * alerts, or the national center read an enterprise's raw events.
+   */
+  constructor(list: unknown, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>) {
     const unknown: string[] = [];
     for (const t of ApiTokenListSchema.parse(list)) {
+      if (onlyOrgs && !onlyOrgs.has(t.org)) continue;
       if (!registry.get(t.org)) unknown.push(`${t.id} -> ${t.org}`);
       this.table.add(t, { tokenId: t.id, orgId: t.org });
     }
     if (unknown.length) throw new Error(`API tokens name orgs missing from the registry: ${unknown.join(', ')}`);
   }
 
-  static load(file: string, registry: OrgRegistry): ApiTokens {
-    return new ApiTokens(loadConfigFile(file, ApiTokenListSchema), registry);
+  static load(file: string, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>): ApiTokens {
+    return new ApiTokens(loadConfigFile(file, ApiTokenListSchema), registry, onlyOrgs);
   }
 
   verify(secret: string): ApiPrincipal | undefined {

@@ -6,15 +6,14 @@
  * the parameter.
  */
 import express from 'express';
-import type { Express, NextFunction, Request, Response } from 'express';
-import type { z } from 'zod';
-import { describeIssues } from '../core/config.js';
+import type { Express, NextFunction, Request, Response, Router } from 'express';
 import type { OrgRegistry } from '../core/orgs.js';
 import type { Store } from '../core/store/store.js';
 import type { Logger } from '../collector/sources/types.js';
-import { AccessDenied, accessOf, checkAggregateQuery, scopeFor } from './access.js';
-import type { Access } from './access.js';
+import { AccessDenied, checkAggregateQuery, scopeFor } from './access.js';
 import type { ApiTokens } from './api-tokens.js';
+import { ApiProblem, authenticate, params, route } from './api-support.js';
+import { coordinationRouter, type CoordinationApiDeps } from './coordination-api.js';
 import { AggregateParams, DeadLetterParams, EventCountParams, EventSearchParams, RuleHitParams } from './query-schemas.js';
 
 export interface ApiDeps {
@@ -22,37 +21,10 @@ export interface ApiDeps {
   readonly registry: OrgRegistry;
   readonly tokens: ApiTokens;
   readonly log: Logger;
-}
-
-/** A refusal with its HTTP status, answered as `{ error, message }`. */
-class ApiProblem extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
-
-function authenticate(req: Request, deps: ApiDeps): Access {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer (\S+)$/i.exec(header);
-  const principal = match ? deps.tokens.verify(match[1]) : undefined;
-  if (!principal) {
-    throw new ApiProblem(401, 'unauthenticated', header ? 'unknown API token' : 'send an API token as "Authorization: Bearer <token>"',
-      { 'WWW-Authenticate': 'Bearer realm="iisa"' });
-  }
-  return accessOf(principal, deps.registry);
-}
-
-function params<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.query);
-  if (!parsed.success) throw new ApiProblem(400, 'bad-request', `invalid query: ${describeIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
-
-/** Wrap an async route: its errors reach the error handler. */
-function route(handler: (req: Request, res: Response) => Promise<void>) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
+  /** Alerts, advisories, tasks and posture (./coordination-api.ts), when the node runs them. */
+  readonly coordination?: CoordinationApiDeps;
+  /** The /federation/v1 link endpoints, when children link to this node on the console listener. */
+  readonly federation?: Router;
 }
 
 export function createConsoleApi(deps: ApiDeps): Express {
@@ -116,6 +88,10 @@ export function createConsoleApi(deps: ApiDeps): Express {
     res.json({ deadLetters: letters });
   }));
 
+  if (deps.coordination) app.use('/api/v1', coordinationRouter(deps, deps.coordination));
+  // Before any body parser: the link signature covers the raw body.
+  if (deps.federation) app.use('/federation/v1', deps.federation);
+
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not-found', message: 'no such endpoint under /api/v1' });
   });
@@ -129,6 +105,12 @@ export function createConsoleApi(deps: ApiDeps): Express {
     }
     if (err instanceof AccessDenied) {
       res.status(403).json({ error: 'forbidden', message: err.message });
+      return;
+    }
+    // Body parser refusals (malformed JSON, too large) carry their 4xx status.
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'bad-request', message: `request body: ${err instanceof Error ? err.message : String(err)}` });
       return;
     }
     // Stores refuse a malformed query (bad cursor, field name, bucket size) with a TypeError or RangeError saying why.

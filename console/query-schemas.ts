@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { parseFilterArg, parseTimeArg } from '../core/query-text.js';
 
 /** A parameter given once, repeated (`?org=a&org=b`) or comma separated (`?org=a,b`). */
-const List = z
+export const List = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
 
-const Time = z.string().transform((text, ctx) => {
+export const Time = z.string().transform((text, ctx) => {
   try {
     return parseTimeArg(text);
   } catch (err) {
@@ -30,7 +30,7 @@ const Filters = z.union([z.string(), z.array(z.string())]).transform((v, ctx) =>
     }
   }));
 
-const Limit = z.coerce.number().int().min(1).max(10_000);
+export const Limit = z.coerce.number().int().min(1).max(10_000);
 
 const Range = {
   from: Time.optional().describe('inclusive start: ISO time, now, or -15m / -2h / -7d'),

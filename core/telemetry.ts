@@ -23,6 +23,7 @@ export const MetricNames = {
   'detector.correlation_hits_dropped': 'rule hits a correlation could not use, by rule and reason (timestamp, group_field_missing)',
   'detector.correlation_reorder_forced': 'hits processed before their lateness elapsed because the reorder buffer was full',
   'detector.correlations_fired': 'correlation hits produced, by rule',
+  'alerts.hits': 'rule hits the alerting stage handled, by outcome (created, updated, duplicate, suppressed, unknown-org)',
 } as const;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -6,9 +6,11 @@
  * `RuleHit`s in a node and printed hits in a hunt.
  */
 import type { EcsEvent } from '../core/event.js';
-import { stableId, uuidv7 } from '../core/ids.js';
+import { canonicalJson, stableId, uuidv7 } from '../core/ids.js';
 import type { RuleHit } from '../core/store/store.js';
 import type { Metrics } from '../collector/sources/types.js';
+import type { OrgRegistry } from '../core/orgs.js';
+import { entityOf, involvedAssets } from './hit-context.js';
 import { CorrelationDefaults, CorrelationEngine, type CorrelationHit } from './sigma/correlation/index.js';
 import { loadDefaultMapping, type FieldMapping } from './sigma/mapping/index.js';
 import type { CorrelationRule, DetectionRule, PlaceholderSource, RuleSet, SigmaProblem } from './sigma/model.js';
@@ -207,15 +209,6 @@ export function detectionOrg(detection: Detection): string | undefined {
   return (detection.hit.groupKey['org.id'] as string | undefined) ?? detectionEvents(detection)[0]?.org?.id;
 }
 
-/** JSON with object keys sorted, so equal group keys always give the same text. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * A stored rule hit, with a deterministic id: a detection hit is its rule
@@ -223,7 +216,7 @@ function canonicalJson(value: unknown): string {
  * on, so an event delivered again (a detector taking over another's
  * partitions replays what that one held) never stores a hit twice.
  */
-export function toRuleHit(detection: Detection, detectedAt: Date): RuleHit | undefined {
+export function toRuleHit(detection: Detection, detectedAt: Date, registry?: OrgRegistry): RuleHit | undefined {
   const rule = detection.rule;
   const events = detectionEvents(detection);
   const orgId = detectionOrg(detection);
@@ -236,10 +229,11 @@ export function toRuleHit(detection: Detection, detectedAt: Date): RuleHit | und
     orgId,
     detectedAt: detectedAt.toISOString(),
     eventIds: events.map((e) => e.event.id).filter((id): id is string => id !== undefined),
+    ...(registry ? { assets: involvedAssets(registry, orgId, events) } : {}),
   };
   if (detection.kind === 'detection') {
     const eventId = detection.event.event.id ?? uuidv7();
-    return { id: stableId('hit', base.ruleId, eventId), kind: 'detection', time: detection.event['@timestamp'], ...base };
+    return { id: stableId('hit', base.ruleId, eventId), kind: 'detection', time: detection.event['@timestamp'], groupKey: entityOf(detection.event), ...base };
   }
   const hit = detection.hit;
   const id = stableId('hit', base.ruleId, orgId, canonicalJson(hit.groupKey), hit.timeMs, hit.firstSeen);

@@ -8,11 +8,15 @@
 import { statSync } from 'node:fs';
 import { Topics, type Bus, type Subscription } from '../core/bus/bus.js';
 import type { EcsEvent } from '../core/event.js';
+import { stableId } from '../core/ids.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import type { RuleHit } from '../core/store/store.js';
 import type { Logger, Metrics } from '../collector/sources/types.js';
 import { Detector, stateReachMs, toRuleHit, type Detection } from './detector.js';
 import { loadRules, ruleFiles } from './sigma/parse.js';
+import { withExtraRules, type ExtraRule } from './sigma/extra-rules.js';
+import type { RuleSet } from './sigma/model.js';
+import { withoutScheduledRules } from './sigma/scheduled.js';
 import { RegistryPlaceholderSource } from './sigma/placeholders.js';
 
 export interface DetectorStageOptions {
@@ -29,7 +33,15 @@ export interface DetectorStageOptions {
   /** How long an org must be quiet before its event time moves on with the wall clock (default 10 s). */
   readonly quietBeforeClockMs?: number;
   readonly group?: string;
+  /**
+   * Rules that do not live in files: the detections advisories install
+   * (console/federation), read from the store. Polled with the rule files;
+   * a broken one is logged and left out, never stopping the others.
+   */
+  readonly extraRules?: () => Promise<readonly ExtraRule[]>;
 }
+
+export type { ExtraRule } from './sigma/extra-rules.js';
 
 /** What identifies the rule files' content cheaply: names, sizes and modification times. */
 function rulesSignature(paths: readonly string[]): string {
@@ -67,17 +79,21 @@ export class DetectorStage {
   private reachMs = 0;
   /** Orgs whose events are being replayed right now, with the replay run (their state was reset when it began). */
   private readonly replaying = new Map<string, string>();
+  /** The extra rules as last read. */
+  private extra: readonly ExtraRule[] = [];
 
   private constructor(private readonly options: DetectorStageOptions) {
     this.quietMs = options.quietBeforeClockMs ?? 10_000;
     this.placeholders = new RegistryPlaceholderSource(options.registry);
-    this.signature = rulesSignature(options.rules);
+    this.signature = this.currentSignature();
     this.detector = this.build(false);
   }
 
   /** Load the rules and start consuming; throws if the rules cannot be read at all. */
   static async start(options: DetectorStageOptions): Promise<DetectorStage> {
     const stage = new DetectorStage(options);
+    // Advisory detections in force before the first event is matched.
+    if (options.extraRules) await stage.refreshRules();
     stage.subscription = await options.bus.subscribe<EcsEvent>(Topics.events, {
       group: options.group ?? 'iisa-detector',
       maxBatch: 1000,
@@ -108,7 +124,8 @@ export class DetectorStage {
       await stage.publish(detections);
     }));
     stage.timers.push(setInterval(() => { void stage.tick(); }, options.tickIntervalMs ?? 1000));
-    stage.timers.push(setInterval(() => { stage.reloadIfChanged(); }, options.reloadIntervalMs ?? 2000));
+    stage.timers.push(setInterval(() => { void stage.refreshRules(); }, options.reloadIntervalMs ?? 2000));
+
     for (const t of stage.timers) t.unref();
     return stage;
   }
@@ -118,9 +135,25 @@ export class DetectorStage {
     return { rules: this.detector.matcher.stats().rules, correlations: this.detector.correlations.stats().rules.length };
   }
 
-  /** Reload now if the rule files changed; returns whether a new rule set is in use. */
+  /**
+   * Read the extra rules (if any) and reload if they or the rule files
+   * changed; resolves with whether a new rule set is in use. Also what a
+   * caller awaits to have a just-installed detection in force.
+   */
+  async refreshRules(): Promise<boolean> {
+    if (this.options.extraRules) {
+      try {
+        this.extra = await this.options.extraRules();
+      } catch (error) {
+        this.options.log.error('reading extra rules failed; the previous ones stay in use', { error });
+      }
+    }
+    return this.reloadIfChanged();
+  }
+
+  /** Reload now if the rule files (or the extra rules last read) changed; returns whether a new rule set is in use. */
   reloadIfChanged(): boolean {
-    const signature = rulesSignature(this.options.rules);
+    const signature = this.currentSignature();
     if (signature === this.signature) return false;
     this.signature = signature;
     try {
@@ -148,7 +181,8 @@ export class DetectorStage {
    * that breaks a rule must not silently switch that rule off.
    */
   private build(refuseErrors: boolean): Detector {
-    const ruleSet = loadRules(this.options.rules, { placeholders: this.placeholders });
+    // Scheduled rules run as searches over the store (console/jobs), not on every event.
+    const ruleSet = withoutScheduledRules(this.withExtraRules(loadRules(this.options.rules, { placeholders: this.placeholders })));
     const errors = ruleSet.problems.filter((p) => p.severity === 'error');
     for (const p of ruleSet.problems) {
       this.options.log.warn(`rule ${p.severity}`, { file: p.location.file, line: p.location.line, rule: p.rule, message: p.message });
@@ -163,6 +197,17 @@ export class DetectorStage {
     this.reachMs = stateReachMs(ruleSet.correlations);
     for (const p of detector.problems) this.options.log.warn('rule not compiled', { file: p.location.file, rule: p.rule, message: p.message });
     return detector;
+  }
+
+  private currentSignature(): string {
+    return `${rulesSignature(this.options.rules)}\n${this.extra.map((r) => `${r.name}:${stableId(r.text)}`).join('\n')}`;
+  }
+
+  /** The file rules plus the extra rules that may join them (./sigma/extra-rules.ts); the others are logged. */
+  private withExtraRules(files: RuleSet): RuleSet {
+    const merged = withExtraRules(files, this.extra, this.placeholders);
+    for (const r of merged.leftOut) this.options.log.warn('extra rule left out', { rule: r.name, message: r.reason });
+    return merged.set;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -234,7 +279,7 @@ export class DetectorStage {
     const now = new Date();
     const hits: RuleHit[] = [];
     for (const d of detections) {
-      const hit = toRuleHit(d, now);
+      const hit = toRuleHit(d, now, this.options.registry);
       if (hit) hits.push(hit);
     }
     this.options.metrics.increment('detector.rule_hits', {}, hits.length);

@@ -1,7 +1,12 @@
 /**
- * The Store contract: where events and dead letters live. The embedded
- * SQLite store and the Elasticsearch store implement it, and one conformance
- * suite (test/core/store/conformance.ts) runs against each.
+ * The Store contract: where events, dead letters, rule hits and documents
+ * live. The embedded SQLite store and the Elasticsearch store implement it,
+ * and one conformance suite (test/core/store/conformance.ts, with
+ * documents-conformance.ts) runs against each.
+ *
+ * Documents (documents.ts) are part of it: everything a node keeps that
+ * changes over time (alerts, suppressions, tasks, outboxes, ...) is a
+ * document in a named collection, written compare-and-set on its version.
  *
  * Every read takes a scope: the org ids the caller may see. `orgIds`
  * undefined means "no org restriction" and is only for callers that have
@@ -9,6 +14,7 @@
  * jobs); an empty array sees nothing.
  */
 import type { EcsEvent } from '../event.js';
+import type { DocumentStore } from './documents.js';
 
 /** One record that could not become an event, kept with why. */
 export interface DeadLetter {
@@ -125,8 +131,13 @@ export interface RuleHit {
   readonly detectedAt: string;
   /** The event for a detection hit; up to a bounded number of contributing events for a correlation. */
   readonly eventIds: readonly string[];
-  /** Correlation only: the group-by values. */
+  /**
+   * Correlation: the group-by values. Detection: the entity fields of the
+   * event (detector/hit-context.ts), which alerts deduplicate on.
+   */
   readonly groupKey?: Readonly<Record<string, unknown>>;
+  /** Ids of the org's registered assets the events involve (by IP), which grading weighs by criticality. */
+  readonly assets?: readonly string[];
   /** Correlation only: the count / sum / average / percentile that met the condition. */
   readonly value?: number;
 }
@@ -165,7 +176,8 @@ export interface RetentionResult {
   readonly ruleHits: number;
 }
 
-export interface Store {
+/** Events, dead letters and rule hits below; the document methods come from DocumentStore. */
+export interface Store extends DocumentStore {
   /** Append events in one durable batch; resolves once they survive a process crash and reads see them. Idempotent by `event.id`. */
   appendEvents(events: readonly EcsEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Append dead letters in one durable batch. Idempotent by `id`. */

@@ -70,9 +70,13 @@ export function parseRuleText(text: string, file: string, options: ParseOptions 
 
 const RULE_EXTENSIONS = new Set(['.yml', '.yaml']);
 
-/** `<rule>.tests.yml` beside a rule holds its proof events (rules/README.md), not a rule. */
+/**
+ * Files in a rule folder that are not rules: `<rule>.tests.yml` beside a
+ * rule holds its proof events, `<name>.policy.yml` an iisa policy such as
+ * the grading policy (rules/README.md).
+ */
 export function isRuleTestFile(name: string): boolean {
-  return /\.tests\.ya?ml$/i.test(name);
+  return /\.(tests|policy)\.ya?ml$/i.test(name);
 }
 
 /** Every rule file under `path` (a file is taken as is; rule test files are skipped in folders), sorted for a stable order. */

@@ -150,6 +150,25 @@ const toRecord = (l: SimLine): SimRecord => (l.scenario
   : { parser: l.parser, org: l.org, line: l.line, timestamp: isoUtc(l.time) });
 
 /**
+ * The lines of one attack scenario aimed at one org (whose category must be
+ * the scenario's), starting at `start`, in time order: for demos and tests
+ * that stage an attack on a chosen enterprise. Same seed, same lines.
+ */
+export function scenarioRecordsAt(name: string, orgId: string, start: string, seed = 1, registry?: OrgRegistry): SimRecord[] {
+  const scenario = Scenarios.get(name);
+  if (!scenario) throw new UnknownScenarioError(name);
+  const world = buildWorld(registry ?? OrgRegistry.load(defaultRegistryPath()));
+  const only: World = {
+    industrial: world.industrial.filter((s) => s.org.id === orgId),
+    platform: world.platform.filter((s) => s.org.id === orgId),
+    idres: world.idres.filter((s) => s.org.id === orgId),
+  };
+  if (only[scenario.category].length === 0) throw new Error(`scenario ${name} needs a ${scenario.category} org; ${orgId} is not one`);
+  const lines = scenario.generate({ world: only, rng: new Rng(seed, `scenario:${name}`), startUs: microsFromIso(start), spanUs: Math.floor(scenario.seconds * 1e6) });
+  return lines.sort((a, b) => a.time - b.time).map(toRecord);
+}
+
+/**
  * Every simulated record in time order across all formats. Throws
  * `UnknownScenarioError` for a scenario name not in the table, and a zod
  * error for bad options.

@@ -9,10 +9,22 @@
  * yet answers empty. Every read applies the caller's org scope: `orgIds`
  * undefined sees all, [] nothing, and records without an org are matched
  * by no `terms` on org ids, so only unscoped callers see them.
+ *
+ * Documents live in one index of their own, created on the first put
+ * (documents.ts, document-index.ts).
  */
 import { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import type { EcsEvent } from '../../event.js';
+import type {
+  DocumentCount,
+  DocumentCountQuery,
+  DocumentInput,
+  DocumentPage,
+  DocumentQuery,
+  PutOptions,
+  StoredDocument,
+} from '../documents.js';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -34,6 +46,7 @@ import type { WriteRequest } from './bulk-writer.js';
 import { clientOptions, ElasticsearchStoreConfigSchema } from './config.js';
 import type { ElasticsearchStoreConfig, ResolvedElasticsearchStoreConfig } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { ElasticsearchDocuments } from './documents.js';
 import { IndexNames, ORGLESS_TIER, TierSchema } from './index-names.js';
 import type { RecordKind, Tier, TierOf } from './index-names.js';
 import { Limiter } from './limiter.js';
@@ -71,6 +84,7 @@ export interface ElasticsearchStoreStats {
 export class ElasticsearchStore implements Store {
   readonly names: IndexNames;
   private readonly writer: BulkWriter;
+  private readonly documents: ElasticsearchDocuments;
   private readonly inFlight = new Set<Promise<unknown>>();
   private reshapedEvents = 0;
   private retriedItems = 0;
@@ -84,6 +98,7 @@ export class ElasticsearchStore implements Store {
   ) {
     this.names = new IndexNames(config.indexPrefix);
     this.writer = new BulkWriter(client, new Limiter(config.bulk.concurrency), config.bulk);
+    this.documents = new ElasticsearchDocuments(client, this.names.documents(), { refreshInterval: config.refreshInterval });
   }
 
   /** Check the config, connect, and install the index templates (idempotent). */
@@ -264,6 +279,30 @@ export class ElasticsearchStore implements Store {
     });
   }
 
+  async putDocument<T>(collection: string, doc: DocumentInput<T>, options?: PutOptions): Promise<number> {
+    return this.run(async () => this.documents.putDocument(collection, doc, options));
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
+    return this.run(async () => this.documents.getDocument<T>(collection, id));
+  }
+
+  async queryDocuments<T>(query: DocumentQuery): Promise<DocumentPage<T>> {
+    return this.run(async () => this.documents.queryDocuments<T>(query));
+  }
+
+  async countDocuments(query: DocumentCountQuery): Promise<DocumentCount[]> {
+    return this.run(async () => this.documents.countDocuments(query));
+  }
+
+  async deleteDocument(collection: string, id: string, options?: PutOptions): Promise<boolean> {
+    return this.run(async () => this.documents.deleteDocument(collection, id, options));
+  }
+
+  async deleteDocumentsBefore(collection: string, before: string): Promise<number> {
+    return this.run(async () => this.documents.deleteDocumentsBefore(collection, before));
+  }
+
   /** Waits for the requests in flight, then releases the client; safe to call twice. */
   async close(): Promise<void> {
     this.closing ??= (async () => {
@@ -281,6 +320,7 @@ export class ElasticsearchStore implements Store {
     for (const kind of ['events', 'dead-letters', 'rule-hits'] as const satisfies readonly RecordKind[]) {
       await this.client.indices.delete({ index: this.names.pattern(kind), ...TOLERANT, expand_wildcards: 'all' });
     }
+    await this.client.indices.delete({ index: this.names.documents(), ...TOLERANT });
     await deleteTemplates(this.client, this.names);
   }
 

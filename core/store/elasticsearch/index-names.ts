@@ -54,6 +54,16 @@ export class IndexNames {
     return `${this.kindPrefix(kind)}*`;
   }
 
+  /**
+   * The one index of all document collections (not daily: documents change
+   * in place and are few). No other store's patterns reach it: those need
+   * `-events-`, `-dead-letters-` or `-rule-hits-` in the name, which no
+   * prefix may contain.
+   */
+  documents(): string {
+    return `${this.prefix}-documents`;
+  }
+
   /** The name of the kind's index template. */
   template(kind: RecordKind): string {
     return `${this.prefix}-${kind}`;

@@ -46,6 +46,7 @@ export function ruleHitIndexMappings(): estypes.MappingTypeMapping {
       // Group-by values of any shape (an IP, a user, a tuple); kept, not indexed.
       groupKey: { type: 'object', enabled: false },
       value: { type: 'double' },
+      assets: keyword,
     },
   };
 }

@@ -34,6 +34,7 @@ export const RuleHitSchema = z.object({
   eventIds: z.array(z.string()),
   groupKey: z.record(z.string(), z.unknown()).optional(),
   value: z.number().optional(),
+  assets: z.array(z.string()).optional(),
 });
 
 function checked<T>(schema: z.ZodType<T>, value: unknown, what: string, index: number): T {

@@ -97,6 +97,31 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'documents',
+    up(db) {
+      // Every collection in one table (core/store/documents.ts). `idx` holds
+      // the writer's index keys as a JSON object, reached by json_each;
+      // `body` is JSON kept only to be given back. The indexes end in `id`
+      // because pages are ordered and resumed on (sort_key, id).
+      db.exec(`
+        CREATE TABLE documents (
+          collection TEXT NOT NULL,
+          id         TEXT NOT NULL,
+          org_id     TEXT,
+          sort_key   TEXT NOT NULL,
+          version    INTEGER NOT NULL,
+          updated_at TEXT NOT NULL,
+          idx        TEXT NOT NULL,
+          body       TEXT NOT NULL,
+          PRIMARY KEY (collection, id)
+        );
+        CREATE INDEX documents_sort ON documents (collection, sort_key, id);
+        CREATE INDEX documents_org_sort ON documents (collection, org_id, sort_key, id);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

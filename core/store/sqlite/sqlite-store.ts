@@ -13,6 +13,9 @@
  * pattern and only ever reach SQL as bound JSON paths; values are always
  * bound parameters.
  *
+ * Documents (the Store's document methods) live in one table of their own;
+ * see documents.ts beside this file.
+ *
  * Field lookups follow the nested document: a flattened key such as
  * `{"source.ip": ...}` is not found by a `source.ip` filter (the schema
  * produces nested objects, so stored events do not have them), except for
@@ -26,6 +29,15 @@ import { z } from 'zod';
 import { getField } from '../../event.js';
 import type { EcsEvent } from '../../event.js';
 import { canonicalIp } from '../../ip.js';
+import type {
+  DocumentCount,
+  DocumentCountQuery,
+  DocumentInput,
+  DocumentPage,
+  DocumentQuery,
+  PutOptions,
+  StoredDocument,
+} from '../documents.js';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -41,6 +53,7 @@ import type {
   Store,
 } from '../store.js';
 import { aggregateLimit, recordLimit } from '../store.js';
+import { SqliteDocuments } from './documents.js';
 import { migrate } from './migrations.js';
 
 /** Dotted ECS fields stored in their own column (all hold text), and that column. */
@@ -123,13 +136,16 @@ type GroupRow = Record<string, SqlValue>;
 /** The embedded SQLite implementation of the Store contract. */
 export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly documents: SqliteDocuments;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     /** Where the database lives, for messages. */
     readonly path: string,
-  ) {}
+  ) {
+    this.documents = new SqliteDocuments(db, (sql) => this.statement(sql));
+  }
 
   /**
    * Open (creating if needed, with its parent directory) the database at
@@ -332,6 +348,36 @@ export class SqliteStore implements Store {
     );
     const ruleHits = await this.deleteChunked('DELETE FROM rule_hits WHERE rid IN (SELECT rid FROM rule_hits WHERE ts < ? ORDER BY ts LIMIT ?)', before);
     return { events, deadLetters, ruleHits };
+  }
+
+  async putDocument<T>(collection: string, doc: DocumentInput<T>, options?: PutOptions): Promise<number> {
+    this.assertOpen();
+    return this.documents.putDocument(collection, doc, options);
+  }
+
+  async getDocument<T>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
+    this.assertOpen();
+    return this.documents.getDocument<T>(collection, id);
+  }
+
+  async queryDocuments<T>(query: DocumentQuery): Promise<DocumentPage<T>> {
+    this.assertOpen();
+    return this.documents.queryDocuments<T>(query);
+  }
+
+  async countDocuments(query: DocumentCountQuery): Promise<DocumentCount[]> {
+    this.assertOpen();
+    return this.documents.countDocuments(query);
+  }
+
+  async deleteDocument(collection: string, id: string, options?: PutOptions): Promise<boolean> {
+    this.assertOpen();
+    return this.documents.deleteDocument(collection, id, options);
+  }
+
+  async deleteDocumentsBefore(collection: string, before: string): Promise<number> {
+    this.assertOpen();
+    return this.documents.deleteDocumentsBefore(collection, before);
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,13 @@
  * `storeConformance(name, open)`.
  *
  * `open` must give an empty store, visible only to this test, whose reads
- * see every append that has resolved (read-your-writes); `cleanup` closes
- * it (after the test may already have closed it) and removes its data.
+ * see every append that has resolved (read-your-writes); `reopen` opens
+ * another store on the same data (the first may be closed by then), as a
+ * restarted process would; `cleanup` closes every store it gave (after the
+ * test may already have closed them) and removes their data.
+ *
+ * The document methods have their own block, documents-conformance.ts,
+ * run from here with the same `open`.
  */
 import { expect } from 'chai';
 import { EcsEventSchema } from '../../../core/event.js';
@@ -14,8 +19,9 @@ import type { DeadLetter, EventQuery, RuleHit, Store } from '../../../core/store
 import { makeEvent } from '../../helpers/events.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import type { EventOverrides } from '../../helpers/events.js';
+import { documentConformance } from './documents-conformance.js';
 
-export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+export type OpenStore = () => Promise<{ store: Store; reopen: () => Promise<Store>; cleanup: () => Promise<void> }>;
 
 const T0 = Date.parse('2024-03-01T00:00:00.000Z');
 
@@ -562,4 +568,6 @@ export function storeConformance(name: string, open: OpenStore): void {
       });
     });
   });
+
+  documentConformance(name, open);
 }

@@ -11,11 +11,18 @@ import { storeConformance } from './conformance.js';
 
 storeConformance('SqliteStore', async () => {
   const dir = tempDir('iisa-sqlite-');
-  const store = SqliteStore.open({ path: join(dir, 'iisa.db') });
+  const path = join(dir, 'iisa.db');
+  const stores = [SqliteStore.open({ path })];
   return {
-    store,
+    store: stores[0],
+    // The same file again, as a restarted node opens it.
+    reopen: async () => {
+      const again = SqliteStore.open({ path });
+      stores.push(again);
+      return again;
+    },
     cleanup: async () => {
-      await store.close();
+      for (const store of stores) await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

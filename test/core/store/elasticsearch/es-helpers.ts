@@ -9,6 +9,8 @@ import type { ElasticsearchStoreConfig } from '../../../../core/store/elasticsea
 
 export interface TestStore {
   readonly store: ElasticsearchStore;
+  /** A new store object on the same prefix (as a restarted node opens it); closed by cleanup. */
+  readonly reopen: () => Promise<ElasticsearchStore>;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -22,12 +24,20 @@ export async function openTestStore(
   config: Partial<ElasticsearchStoreConfig> = {},
   options: ElasticsearchStoreOptions = {},
 ): Promise<TestStore> {
-  const store = await ElasticsearchStore.open({ url, indexPrefix: testPrefix(), refreshInterval: '200ms', ...config }, options);
+  const settings: ElasticsearchStoreConfig = { url, indexPrefix: testPrefix(), refreshInterval: '200ms', ...config };
+  const store = await ElasticsearchStore.open(settings, options);
+  const reopened: ElasticsearchStore[] = [];
   // A second handle on the same prefix removes the data even after the test closed `store`.
   return {
     store,
+    reopen: async () => {
+      const again = await ElasticsearchStore.open(settings, options);
+      reopened.push(again);
+      return again;
+    },
     cleanup: async () => {
       await store.close();
+      for (const again of reopened) await again.close();
       const remover = await ElasticsearchStore.open({ url, indexPrefix: store.config.indexPrefix });
       try {
         await remover.destroy();

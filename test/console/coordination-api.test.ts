@@ -1,0 +1,180 @@
+/**
+ * The coordination API's scoping, on one node serving every org (as a
+ * single national installation would): who sees which alerts, advisories,
+ * receipts and tasks, who may triage and issue, and the 4xx answers.
+ */
+import { expect } from 'chai';
+import { join } from 'node:path';
+import type { RunningNode } from '../../cli/node.js';
+import { alertIndex, type Alert } from '../../core/alert.js';
+import { OrgRegistry } from '../../core/orgs.js';
+import { Collections } from '../../core/store/documents.js';
+import type { RuleHit } from '../../core/store/store.js';
+import type { AdvisoryRecord } from '../../console/coordination/advisories.js';
+import type { TaskRecord } from '../../console/coordination/tasks.js';
+import { api, freePort, startFederationNode, type NodeSpec } from '../helpers/federation.js';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+
+const JINLING = 'js-jinling-motor'; // JS industrial, grade 3
+const YANGTZE = 'js-yangtze-petro'; // JS industrial, grade 3
+const PEARL = 'gd-pearl-electronics'; // GD industrial
+const JS_INDUSTRY = 'js-industry-regulator';
+const JS_COMMS = 'js-comms-regulator';
+const NATIONAL = 'ncisc';
+
+function hit(id: string, orgId: string, level: string, assets: string[] = []): RuleHit {
+  const time = new Date(Date.now() - 60_000).toISOString();
+  return {
+    id, kind: 'detection', ruleId: `rule-${level}`, ruleTitle: `A ${level} rule`, level, tags: ['attack.t0855'], orgId, time, detectedAt: time,
+    eventIds: [`event-${id}`], groupKey: { 'source.ip': '203.0.113.5' }, assets,
+  };
+}
+
+describe('coordination API scoping', function () {
+  this.timeout(60_000);
+  const registry = OrgRegistry.load(join(repoRoot, 'seeds', 'orgs.yaml'));
+  let spec: NodeSpec;
+  let node: RunningNode;
+  const alerts: Record<string, Alert> = {};
+
+  before(async () => {
+    spec = { id: 'all-in-one', tier: 'national', orgs: registry.all().map((o) => o.id), host: '::1', port: await freePort('::1') };
+    node = await startFederationNode(spec, tempDir('iisa-coordination-api-'), registry);
+    // Grades at a grade-3 industrial enterprise: informational -> IV, high with no asset -> III, critical on a critical PLC -> I.
+    for (const [name, h] of Object.entries({
+      jinlingIV: hit('h1', JINLING, 'informational'),
+      jinlingIII: hit('h2', JINLING, 'high'),
+      jinlingI: hit('h3', JINLING, 'critical', ['plc-01']),
+      pearlI: hit('h4', PEARL, 'critical'),
+    })) {
+      const outcome = await node.alerts!.recordHit(h);
+      if (outcome.kind !== 'created') throw new Error(`${name}: ${outcome.kind}`);
+      alerts[name] = outcome.alert;
+    }
+    expect([alerts.jinlingIV.grade, alerts.jinlingIII.grade, alerts.jinlingI.grade]).to.deep.equal(['IV', 'III', 'I']);
+  });
+  after(() => node?.stop());
+
+  async function listed(org: string): Promise<string[]> {
+    const res = await api<{ alerts: Alert[] }>(spec, org, 'GET', '/api/v1/alerts');
+    expect(res.status).to.equal(200);
+    return res.body.alerts.map((a) => a.id).sort();
+  }
+
+  it('shows an enterprise all of its own alerts and none of another\'s', async () => {
+    expect(await listed(JINLING)).to.deep.equal([alerts.jinlingIV.id, alerts.jinlingIII.id, alerts.jinlingI.id].sort());
+    expect(await listed(YANGTZE)).to.deep.equal([]);
+    expect((await api(spec, YANGTZE, 'GET', `/api/v1/alerts/${alerts.jinlingI.id}`)).status).to.equal(404);
+    expect((await api(spec, YANGTZE, 'GET', `/api/v1/alerts?org=${JINLING}`)).status).to.equal(403);
+  });
+
+  it('shows a provincial regulator the alerts escalated to the province among those it oversees', async () => {
+    expect(await listed(JS_INDUSTRY)).to.deep.equal([alerts.jinlingIII.id, alerts.jinlingI.id].sort());
+    // The communications regulator oversees platforms and resolution operators, not Jinling.
+    expect(await listed(JS_COMMS)).to.deep.equal([]);
+    expect((await api(spec, JS_INDUSTRY, 'GET', `/api/v1/alerts/${alerts.jinlingIV.id}`)).status).to.equal(404);
+    expect((await api(spec, JS_INDUSTRY, 'GET', `/api/v1/alerts/${alerts.pearlI.id}`)).status).to.equal(404);
+  });
+
+  it('shows the national center the alerts escalated to it, everywhere', async () => {
+    expect(await listed(NATIONAL)).to.deep.equal([alerts.jinlingI.id, alerts.pearlI.id].sort());
+  });
+
+  it('lets only the owning enterprise triage, and only at the node that raised the alert', async () => {
+    expect((await api(spec, JS_INDUSTRY, 'POST', `/api/v1/alerts/${alerts.jinlingIII.id}/status`, { status: 'resolved' })).status).to.equal(403);
+    expect((await api(spec, YANGTZE, 'POST', `/api/v1/alerts/${alerts.jinlingIII.id}/status`, { status: 'resolved' })).status).to.equal(404);
+    const bad = await api<{ message: string }>(spec, JINLING, 'POST', `/api/v1/alerts/${alerts.jinlingIII.id}/status`, { status: 'closed' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.message).to.match(/status/);
+    const ok = await api<{ alert: Alert }>(spec, JINLING, 'POST', `/api/v1/alerts/${alerts.jinlingIII.id}/status`, { status: 'acknowledged' });
+    expect(ok.status).to.equal(200);
+    expect(ok.body.alert.status).to.equal('acknowledged');
+    const again = await api(spec, JINLING, 'POST', `/api/v1/alerts/${alerts.jinlingIII.id}/status`, { status: 'acknowledged' });
+    expect(again.status).to.equal(409);
+    // A copy received from another node follows its origin: triage happens there.
+    const copy: Alert = { ...alerts.jinlingIV, id: 'copy-from-elsewhere', originNode: 'another-node' };
+    await node.store.putDocument(Collections.alerts, { id: copy.id, orgId: copy.orgId, sortKey: copy.firstSeen, index: alertIndex(copy), body: copy });
+    const elsewhere = await api<{ message: string }>(spec, JINLING, 'POST', `/api/v1/alerts/${copy.id}/assign`, { assignee: 'me' });
+    expect(elsewhere.status).to.equal(409);
+    expect(elsewhere.body.message).to.match(/another-node/);
+  });
+
+  it('refuses a suppression that would suppress everything, naming the rule', async () => {
+    const res = await api<{ message: string }>(spec, JINLING, 'POST', '/api/v1/suppressions', { reason: 'noisy', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    expect(res.status).to.equal(400);
+    expect(res.body.message).to.match(/ruleId or a match/);
+  });
+
+  it('keeps an advisory\'s other targets from an enterprise and lets a province issue only within what it oversees', async () => {
+    const issued = await api<{ advisory: AdvisoryRecord }>(spec, NATIONAL, 'POST', '/api/v1/advisories', {
+      title: 'Two named plants', grade: 'III', targets: { orgs: [JINLING, YANGTZE] }, indicators: { ips: ['198.51.100.7'] },
+    });
+    expect(issued.status).to.equal(201);
+    const id = issued.body.advisory.advisory.id;
+    const seen = await api<{ advisory: AdvisoryRecord }>(spec, JINLING, 'GET', `/api/v1/advisories/${id}`);
+    expect(seen.body.advisory.advisory.targets.orgs).to.deep.equal([JINLING]);
+    expect(Object.keys(seen.body.advisory.receipts)).to.deep.equal([JINLING]);
+    expect((await api(spec, PEARL, 'GET', `/api/v1/advisories/${id}`)).status).to.equal(404);
+    expect((await api(spec, JINLING, 'POST', '/api/v1/advisories', { title: 'Not mine to issue', grade: 'IV' })).status).to.equal(403);
+    const outside = await api(spec, JS_INDUSTRY, 'POST', '/api/v1/advisories', { title: 'Platforms too', grade: 'IV', targets: { categories: ['platform'] } });
+    expect(outside.status).to.equal(403);
+    const own = await api<{ advisory: AdvisoryRecord }>(spec, JS_INDUSTRY, 'POST', '/api/v1/advisories', { title: 'All plants of Jiangsu', grade: 'IV', targets: { provinces: ['GD'] } });
+    expect(own.status).to.equal(201);
+    const targeted = Object.keys(own.body.advisory.receipts);
+    expect(targeted).to.include(JINLING).and.not.include(PEARL);
+    expect(targeted.every((org) => registry.get(org)?.category === 'industrial' && registry.get(org)?.province === 'JS')).to.equal(true);
+  });
+
+  it('exports an advisory as a STIX 2.1 bundle and imports a bundle as a new advisory', async () => {
+    const issued = await api<{ advisory: AdvisoryRecord }>(spec, NATIONAL, 'POST', '/api/v1/advisories', {
+      title: 'Resolver poisoning infrastructure', grade: 'II', targets: { categories: ['idres'] },
+      indicators: { ips: ['2001:db8:bad::/48'], domains: ['evil.example'] },
+    });
+    const id = issued.body.advisory.advisory.id;
+    const exported = await api<{ type: string; objects: { type: string; pattern?: string }[] }>(spec, NATIONAL, 'GET', `/api/v1/advisories/${id}/stix`);
+    expect(exported.status).to.equal(200);
+    expect(exported.body.type).to.equal('bundle');
+    const patterns = exported.body.objects.filter((o) => o.type === 'indicator').map((o) => o.pattern);
+    expect(patterns).to.include.members(["[ipv6-addr:value = '2001:db8:bad::/48']", "[domain-name:value = 'evil.example']"]);
+    // Imported elsewhere (here: as a new advisory of the same node), the indicators come back, and what cannot be read is listed.
+    const bundle = { ...exported.body, objects: [...exported.body.objects, {
+      type: 'indicator', spec_version: '2.1', id: 'indicator--6b6a1f5e-8d2f-4b8e-9d3a-2f1e5c7a9b01', created: '2026-11-01T00:00:00.000Z', modified: '2026-11-01T00:00:00.000Z',
+      pattern: "[ipv4-addr:value = '198.51.100.1' AND network-traffic:dst_port = 502]", pattern_type: 'stix', valid_from: '2026-11-01T00:00:00.000Z',
+    }] };
+    const imported = await api<{ advisory: AdvisoryRecord; skipped: { id: string; reason: string }[] }>(spec, NATIONAL, 'POST', '/api/v1/advisories/stix', { bundle });
+    expect(imported.status).to.equal(201);
+    expect(imported.body.advisory.advisory.indicators.ips).to.deep.equal(['2001:db8:bad::/48']);
+    expect(imported.body.advisory.advisory.indicators.domains).to.deep.equal(['evil.example']);
+    expect(imported.body.skipped.map((x) => x.id)).to.deep.equal(['indicator--6b6a1f5e-8d2f-4b8e-9d3a-2f1e5c7a9b01']);
+    expect((await api(spec, JINLING, 'POST', '/api/v1/advisories/stix', { bundle })).status).to.equal(403);
+    const notABundle = await api<{ message: string }>(spec, NATIONAL, 'POST', '/api/v1/advisories/stix', { bundle: { type: 'report' } });
+    expect(notABundle.status).to.equal(400);
+    expect(notABundle.body.message).to.match(/bundle/);
+  });
+
+  it('refuses a bad indicator with a 400 naming it', async () => {
+    const res = await api<{ message: string }>(spec, NATIONAL, 'POST', '/api/v1/advisories', { title: 'Typo', grade: 'II', indicators: { ips: ['203.0.113.300'] } });
+    expect(res.status).to.equal(400);
+    expect(res.body.message).to.match(/203\.0\.113\.300/);
+  });
+
+  it('lets a province task only the enterprises it oversees, and hides other targets from an enterprise', async () => {
+    const deadline = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await api(spec, JS_INDUSTRY, 'POST', '/api/v1/tasks', { title: 'Not yours', targetOrgs: [PEARL], deadline, requiredActions: ['x'] })).status).to.equal(403);
+    const issued = await api<{ task: TaskRecord }>(spec, JS_INDUSTRY, 'POST', '/api/v1/tasks', { title: 'Check backups', targetOrgs: [JINLING, YANGTZE], deadline, requiredActions: ['check'] });
+    expect(issued.status).to.equal(201);
+    const seen = await api<{ task: TaskRecord }>(spec, JINLING, 'GET', `/api/v1/tasks/${issued.body.task.task.id}`);
+    expect(seen.body.task.task.targetOrgs).to.deep.equal([JINLING]);
+    expect(Object.keys(seen.body.task.targets)).to.deep.equal([JINLING]);
+    const past = await api<{ message: string }>(spec, NATIONAL, 'POST', '/api/v1/tasks', { title: 'Too late', targetOrgs: [JINLING], deadline: new Date(Date.now() - 1000).toISOString(), requiredActions: ['x'] });
+    expect(past.status).to.equal(400);
+    expect(past.body.message).to.match(/deadline/);
+  });
+
+  it('answers 401 without a token and 400 for malformed JSON', async () => {
+    const base = `http://[::1]:${spec.port}`;
+    expect((await fetch(`${base}/api/v1/alerts`)).status).to.equal(401);
+    const res = await fetch(`${base}/api/v1/alerts/x/comments`, { method: 'POST', headers: { authorization: `Bearer api-${JINLING}-test-token`, 'content-type': 'application/json' }, body: '{"text": ' });
+    expect(res.status).to.equal(400);
+  });
+});
