@@ -61,11 +61,12 @@ export function registerDemoCommand(program: Command): void {
         const http = node.sources.find((s) => s.type === 'http')?.source.address?.();
         if (http) for (const org of node.config.node.orgs ?? []) ingestOf.set(org, url(http));
       }
+      const signal = waitForSignal();
       const lines = nodes.map((n) => `  ${n.config.node.tier.padEnd(10)} ${n.config.node.id.padEnd(28)} console ${url(n.console?.address())}` +
         `${n.sources.length ? `   ingest ${url(n.sources[0].source.address?.())}` : ''}   orgs ${(n.config.node.orgs ?? []).join(', ')}`);
       process.stdout.write([
         '', 'iisa demo federation is running:', ...lines, '',
-        '  API tokens: seeds/demo/api-tokens.yaml (demo-api-<org>), e.g.',
+        '  Accounts: seeds/demo/accounts.yaml (e.g. ncisc-officer / demo-national-password); API tokens: seeds/demo/api-tokens.yaml, e.g.',
         '    curl -H "Authorization: Bearer demo-api-ncisc" http://127.0.0.1:8080/api/v1/alerts',
         '    curl -H "Authorization: Bearer demo-api-js-industry-regulator" http://127.0.0.1:8081/api/v1/posture',
         '  Data: data/demo/<node>. Ctrl-C stops it.', '',
@@ -91,7 +92,7 @@ export function registerDemoCommand(program: Command): void {
           })));
         }
       })().catch((error: unknown) => { if (!stop.signal.aborted) nodes[0].log.error('simulator stopped', { error }); });
-      await waitForSignal();
+      await signal;
       stop.abort();
       await traffic;
       await stopAll();

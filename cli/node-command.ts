@@ -21,8 +21,10 @@ export function registerNodeCommand(program: Command): void {
       .action(async (opts: { config: string }) => {
         const config = loadNodeConfig(opts.config);
         const running = await startRoles(config, roles);
+        // Listen for signals before saying ready: a supervisor may stop the node the moment it reads the line.
+        const signal = waitForSignal();
         running.log.info('node ready', { id: config.node.id, tier: config.node.tier, roles: roles.join(','), store: describeStore(config.store) });
-        await waitForSignal();
+        await signal;
         await running.stop();
       });
   }

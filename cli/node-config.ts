@@ -24,10 +24,12 @@ import { BusSectionSchema } from '../core/bus/open.js';
 import { StoreSectionSchema } from '../core/store/open.js';
 import { FederationSectionSchema, type FederationSection } from '../console/federation/config.js';
 import { JobsSectionSchema } from '../console/jobs/jobs.js';
+import { AccountsConfigFields } from '../console/accounts/config.js';
 
 const ConsoleSectionSchema = z.strictObject({
-  listen: ListenSchema.describe('where the REST API listens; host :: is dual-stack'),
+  listen: ListenSchema.describe('where the REST API, the live views (/ws) and the web console listen; host :: is dual-stack'),
   apiTokens: z.string().describe('path of the API token list (YAML): each token speaks for one org'),
+  ...AccountsConfigFields,
 });
 
 export const NodeConfigSchema = z.strictObject({
@@ -97,7 +99,9 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     registry: at(raw.registry),
     dataDir: at(raw.dataDir),
     store: raw.store.type === 'sqlite' ? { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) } : raw.store,
-    ...(raw.console ? { console: { ...raw.console, apiTokens: at(raw.console.apiTokens) } } : {}),
+    ...(raw.console ? {
+      console: { ...raw.console, apiTokens: at(raw.console.apiTokens), ...(raw.console.accounts ? { accounts: at(raw.console.accounts) } : {}) },
+    } : {}),
     ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
     ...(raw.detector ? {
       detector: { ...raw.detector, rules: raw.detector.rules.map(at), ...(raw.detector.gradingPolicy ? { gradingPolicy: at(raw.detector.gradingPolicy) } : {}) },

@@ -28,6 +28,10 @@ import type { Source, SourceContext } from '../collector/sources/types.js';
 import { IngestTokens } from '../collector/tokens.js';
 import { ApiTokens } from '../console/api-tokens.js';
 import { ConsoleServer } from '../console/server.js';
+import { Accounts } from '../console/accounts/accounts.js';
+import { sessionAuthenticator } from '../console/accounts/session-auth.js';
+import { LiveHub } from '../console/live/hub.js';
+import { firstAuthenticated, tokenAuthenticator } from '../console/live/auth.js';
 import { DetectorStage } from '../detector/stage.js';
 import { AlertBook } from '../detector/alerts/alert-book.js';
 import { AlertStage } from '../detector/alerts/alert-stage.js';
@@ -35,7 +39,7 @@ import { defaultGradingPolicyPath, loadGradingPolicy } from '../detector/alerts/
 import { installedDetections } from '../console/coordination/advisories.js';
 import { Coordination } from '../console/coordination/coordination.js';
 import { startFederationListener, type FederationListener } from '../console/federation/listener.js';
-import { forwardAlert } from '../console/coordination/escalation.js';
+import { alertChanged } from '../console/coordination/escalation.js';
 import { startJobs } from '../console/jobs/jobs.js';
 import type { JobScheduler } from '../console/jobs/scheduler.js';
 import type { NodeConfig } from './node-config.js';
@@ -141,11 +145,14 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
 
     let coordination: Coordination | undefined;
     let alerts: AlertBook | undefined;
+    // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks).
+    const hub = has('console') && config.console ? new LiveHub({ log, metrics, provinceOf: (id) => registry.get(id)?.province }) : undefined;
     if (store && gradingPolicy) {
       coordination = new Coordination({
         store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log,
         ...(config.federation ? { federation: config.federation } : {}),
         runAgent: has('console'),
+        ...(hub ? { publish: (change) => hub.publish(change) } : {}),
       });
       alerts = new AlertBook({
         store, registry, policy: () => gradingPolicy, nodeId: config.node.id,
@@ -169,7 +176,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
         detector = stage;
         if (alerts && coordination) {
           const ctx = coordination.ctx;
-          const alerting = await AlertStage.start({ bus, book: alerts, log, metrics, onChange: (alert) => forwardAlert(ctx, alert) });
+          const alerting = await AlertStage.start({ bus, book: alerts, log, metrics, onChange: (alert) => alertChanged(ctx, alert) });
           stack.push(() => alerting.close());
         }
       }
@@ -204,11 +211,17 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
         const listener = federationListener;
         stack.push(() => listener.stop());
       }
-      if (config.console && apiTokens) {
+      if (config.console && apiTokens && hub) {
+        const { accounts: usersFile, sessions, loginLimit } = config.console;
+        const accounts = await Accounts.open({ store, registry, log, servedOrgs, config: { ...(usersFile ? { accounts: usersFile } : {}), sessions, loginLimit } });
         const server = new ConsoleServer(config.console.listen, {
-          store, registry, tokens: apiTokens, log,
+          store, registry, tokens: apiTokens, log, accounts,
           ...(alerts ? { coordination: { alerts, coordination } } : {}),
           ...(coordination.router && !ownListener ? { federation: coordination.router } : {}),
+          rules: { rules: config.detector?.rules ?? [], extraRules: () => installedDetections(store) },
+        }, {
+          hub, metrics,
+          authenticate: firstAuthenticated(sessionAuthenticator({ registry, accounts }), tokenAuthenticator(apiTokens, registry)),
         });
         await server.start();
         stack.push(() => server.stop());

@@ -7,7 +7,7 @@
  * forget the org restriction: it gets the org ids to pass, or a refusal.
  */
 import type { Org, OrgRegistry } from '../core/orgs.js';
-import type { ApiPrincipal } from './api-tokens.js';
+import { permissionsOf, RoleTiers, rolesWith, StandardRoles, type Permission, type Role } from './accounts/roles.js';
 
 /** Records one by one (events, rule hits, dead letters), or only counts over them. */
 export type ReadKind = 'records' | 'aggregates';
@@ -19,19 +19,52 @@ export class AccessDenied extends Error {
   }
 }
 
+/** A refusal for want of a permission; its message names the permission and the roles that have it. */
+export class PermissionDenied extends AccessDenied {
+  constructor(readonly permission: Permission, message: string) {
+    super(message);
+    this.name = 'PermissionDenied';
+  }
+}
+
+/** Who is calling: an API token (scripts) or a logged-in user (a session cookie). */
+export interface Principal {
+  readonly kind: 'token' | 'user';
+  /**
+   * The token id or the user name: the actor that audit trails record.
+   * (Named for the routes written when tokens were the only callers.)
+   */
+  readonly tokenId: string;
+  readonly orgId: string;
+  /** Roles as the credential gives them; none: the standard role of the org's tier. */
+  readonly roles?: readonly Role[];
+}
+
 export interface Access {
-  readonly principal: ApiPrincipal;
+  readonly principal: Principal;
   readonly org: Org;
   /** Orgs visible at all; undefined = every org (national). */
   readonly visible: readonly string[] | undefined;
   readonly records: boolean;
+  /** The principal's roles that fit its org's tier. */
+  readonly roles: readonly Role[];
+  readonly permissions: ReadonlySet<Permission>;
 }
 
-export function accessOf(principal: ApiPrincipal, registry: OrgRegistry): Access {
+export function accessOf(principal: Principal, registry: OrgRegistry): Access {
   const org = registry.get(principal.orgId);
-  // Tokens are checked against the registry at load; a registry reload could still drop the org.
-  if (!org) throw new AccessDenied(`the org of token "${principal.tokenId}" is no longer in the registry`);
-  return { principal, org, visible: registry.visibleTo(org.id), records: org.tier !== 'provincial' };
+  // Credentials are checked against the registry when made; a registry reload could still drop the org.
+  if (!org) throw new AccessDenied(`the org of ${principal.kind} "${principal.tokenId}" is no longer in the registry`);
+  // Roles were checked against the tier when given; an org that changed tier since keeps only those that still fit.
+  const roles = (principal.roles ?? [StandardRoles[org.tier]]).filter((r) => RoleTiers[r].includes(org.tier));
+  return { principal, org, visible: registry.visibleTo(org.id), records: org.tier !== 'provincial', roles, permissions: permissionsOf(roles) };
+}
+
+/** Refuse (403) unless the caller's roles grant `permission`. */
+export function requirePermission(access: Access, permission: Permission): void {
+  if (access.permissions.has(permission)) return;
+  const roles = access.roles.length ? access.roles.join(', ') : 'none';
+  throw new PermissionDenied(permission, `missing permission "${permission}": it comes with the role${rolesWith(permission).length > 1 ? 's' : ''} ${rolesWith(permission).join(', ')}; ${access.principal.kind} ${access.principal.tokenId} has ${roles}`);
 }
 
 /**

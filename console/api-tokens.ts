@@ -4,28 +4,33 @@
  * its tier, see ./access.ts).
  *
  *   - { id: soc-script, org: js-jinling-motor, sha256: 9f86d0... }
+ *   - { id: accounts-bot, org: ncisc, roles: [node-admin], sha256: ... }
  *
- * Accounts with passwords and sessions arrive with the console UI; tokens
- * stay for automation.
+ * `roles` (optional) says what the token may change (./accounts/roles.ts);
+ * without it a token holds its org tier's standard role, what every token
+ * could do before roles existed. People log in with accounts
+ * (./accounts/); tokens are for automation.
  */
 import { z } from 'zod';
 import { loadConfigFile } from '../core/config.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import { SecretFields, SecretTable, exactlyOneSecret, uniqueIds } from '../core/secret-table.js';
+import type { Principal } from './access.js';
+import { normalRoles, RoleSchema, roleProblems } from './accounts/roles.js';
 
 export const ApiTokenSchema = z
   .strictObject({
     id: z.string().min(1),
     org: z.string().min(1).describe('the org the token speaks for'),
+    roles: z.array(RoleSchema).min(1).optional().describe('what the token may change; default the standard role of its org\'s tier'),
     ...SecretFields,
   })
   .refine(exactlyOneSecret.check, { message: exactlyOneSecret.message });
 
 export const ApiTokenListSchema = z.array(ApiTokenSchema).superRefine(uniqueIds);
 
-export interface ApiPrincipal {
-  readonly tokenId: string;
-  readonly orgId: string;
+export interface ApiPrincipal extends Principal {
+  readonly kind: 'token';
 }
 
 export class ApiTokens {
@@ -40,12 +45,16 @@ export class ApiTokens {
    */
   constructor(list: unknown, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>) {
     const unknown: string[] = [];
+    const misfits: string[] = [];
     for (const t of ApiTokenListSchema.parse(list)) {
       if (onlyOrgs && !onlyOrgs.has(t.org)) continue;
-      if (!registry.get(t.org)) unknown.push(`${t.id} -> ${t.org}`);
-      this.table.add(t, { tokenId: t.id, orgId: t.org });
+      const org = registry.get(t.org);
+      if (!org) unknown.push(`${t.id} -> ${t.org}`);
+      else if (t.roles) misfits.push(...roleProblems(t.roles, org).map((p) => `${t.id}: ${p}`));
+      this.table.add(t, { kind: 'token', tokenId: t.id, orgId: t.org, ...(t.roles ? { roles: normalRoles(t.roles) } : {}) });
     }
     if (unknown.length) throw new Error(`API tokens name orgs missing from the registry: ${unknown.join(', ')}`);
+    if (misfits.length) throw new Error(`API tokens with roles that do not fit their org: ${misfits.join('; ')}`);
   }
 
   static load(file: string, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>): ApiTokens {

@@ -1,9 +1,14 @@
 /**
  * The console's read API under /api/v1: events, counts and aggregates, rule
  * hits and dead letters from the Store, each request authenticated by an API
- * token and scoped to what the token's org may see (./access.ts). Query
- * strings are checked by zod (./query-schemas.ts); a bad one is a 400 naming
- * the parameter.
+ * token or a login session and scoped to what the caller's org may see
+ * (./access.ts). Query strings are checked by zod (./query-schemas.ts); a
+ * bad one is a 400 naming the parameter.
+ *
+ * Before any route: the audit log's recorder, the session cookie (with its
+ * CSRF check) and the permission gate of the state-changing routes
+ * (./accounts/). Then the accounts routes (login, users, audit log), the
+ * rule page's and the coordination routes.
  */
 import express from 'express';
 import type { Express, NextFunction, Request, Response, Router } from 'express';
@@ -11,9 +16,14 @@ import type { OrgRegistry } from '../core/orgs.js';
 import type { Store } from '../core/store/store.js';
 import type { Logger } from '../collector/sources/types.js';
 import { AccessDenied, checkAggregateQuery, scopeFor } from './access.js';
+import { Accounts } from './accounts/accounts.js';
+import { accountsRouter } from './accounts/accounts-api.js';
+import { auditMiddleware } from './accounts/audit-middleware.js';
+import { permissionGate } from './accounts/change-routes.js';
 import type { ApiTokens } from './api-tokens.js';
-import { ApiProblem, authenticate, params, route } from './api-support.js';
+import { ApiProblem, authenticate, params, route, sessionMiddleware } from './api-support.js';
 import { coordinationRouter, type CoordinationApiDeps } from './coordination-api.js';
+import { rulesRouter, type RulesApiDeps } from './rules-api.js';
 import { AggregateParams, DeadLetterParams, EventCountParams, EventSearchParams, RuleHitParams } from './query-schemas.js';
 
 export interface ApiDeps {
@@ -23,12 +33,21 @@ export interface ApiDeps {
   readonly log: Logger;
   /** Alerts, advisories, tasks and posture (./coordination-api.ts), when the node runs them. */
   readonly coordination?: CoordinationApiDeps;
+  /** The rule page's routes (./rules-api.ts), when the node runs rules. */
+  readonly rules?: RulesApiDeps;
   /** The /federation/v1 link endpoints, when children link to this node on the console listener. */
   readonly federation?: Router;
+  /**
+   * Users, sessions, login limits and the audit log (./accounts/accounts.ts,
+   * `Accounts.open` with the console section). Absent: built over `store`
+   * with default settings and no users seeded.
+   */
+  readonly accounts?: Accounts;
 }
 
 export function createConsoleApi(deps: ApiDeps): Express {
   const { store, registry } = deps;
+  const accounts = deps.accounts ?? new Accounts({ store, registry, log: deps.log });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -37,10 +56,16 @@ export function createConsoleApi(deps: ApiDeps): Express {
     res.json({ status: 'ok' });
   });
 
+  app.use('/api/v1', auditMiddleware({ audit: accounts.audit, log: deps.log }));
+  app.use('/api/v1', sessionMiddleware({ registry, accounts }));
+  app.use('/api/v1', permissionGate((req) => authenticate(req, deps)));
+
   app.get('/api/v1/me', route(async (req, res) => {
     const access = authenticate(req, deps);
     res.json({
-      token: access.principal.tokenId, org: access.org.id, tier: access.org.tier,
+      // `token` names the caller whichever kind it is (scripts read it since before accounts).
+      token: access.principal.tokenId, kind: access.principal.kind, org: access.org.id, tier: access.org.tier,
+      roles: access.roles, permissions: [...access.permissions],
       visibleOrgs: access.visible ?? registry.all().map((o) => o.id), records: access.records,
     });
   }));
@@ -88,6 +113,8 @@ export function createConsoleApi(deps: ApiDeps): Express {
     res.json({ deadLetters: letters });
   }));
 
+  app.use('/api/v1', accountsRouter(deps, accounts));
+  if (deps.rules) app.use('/api/v1', rulesRouter(deps, deps.rules));
   if (deps.coordination) app.use('/api/v1', coordinationRouter(deps, deps.coordination));
   // Before any body parser: the link signature covers the raw body.
   if (deps.federation) app.use('/federation/v1', deps.federation);

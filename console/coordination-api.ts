@@ -23,14 +23,13 @@ import type { Access } from './access.js';
 import { AccessDenied, scopeFor } from './access.js';
 import { ApiProblem, authenticate, body, params, route } from './api-support.js';
 import type { ApiDeps } from './api.js';
-import type { AdvisoryRecord } from './coordination/advisories.js';
 import { CoordinationError } from './coordination/context.js';
 import type { Coordination } from './coordination/coordination.js';
 import { IndicatorError } from './coordination/indicators.js';
-import { forwardAlert } from './coordination/escalation.js';
+import { alertChanged } from './coordination/escalation.js';
 import { latestPosture } from './coordination/posture-store.js';
 import { advisoryToStix, stixToAdvisoryInput } from './coordination/stix.js';
-import { rollupByProvince, type TaskRecord } from './coordination/tasks.js';
+import { visibleAdvisory, visibleAlert, visibleTask } from './live/visibility.js';
 import { Limit, List, Time } from './query-schemas.js';
 
 export interface CoordinationApiDeps {
@@ -92,12 +91,6 @@ function escalationFor(access: Access): 'provincial' | 'national' | undefined {
   return access.org.tier === 'enterprise' ? undefined : access.org.tier;
 }
 
-function canSeeAlert(access: Access, alert: Alert): boolean {
-  if (access.visible !== undefined && !access.visible.includes(alert.orgId)) return false;
-  const tier = escalationFor(access);
-  return tier === undefined || alert.escalateTo.includes(tier) || alert.orgId === access.org.id;
-}
-
 /** Triage is the owning enterprise's work; regulators read. */
 function requireEnterprise(access: Access, what: string): void {
   if (access.org.tier !== 'enterprise') throw new AccessDenied(`${what} is done by the enterprise that owns the alert; ${access.org.tier} accounts read only`);
@@ -105,49 +98,6 @@ function requireEnterprise(access: Access, what: string): void {
 
 function requireIssuer(access: Access, what: string): void {
   if (access.org.tier === 'enterprise') throw new AccessDenied(`${what} are issued by the national center or a provincial regulator`);
-}
-
-/** The receipts (or task statuses) of the orgs the caller may see, only. */
-function visibleEntries<T>(access: Access, entries: Record<string, T>): Record<string, T> {
-  if (access.visible === undefined) return entries;
-  return Object.fromEntries(Object.entries(entries).filter(([org]) => access.visible!.includes(org)));
-}
-
-/** Only org ids the caller may see: who else was addressed is not an enterprise's business. */
-function visibleIds(access: Access, ids: readonly string[]): string[] {
-  return access.visible === undefined ? [...ids] : ids.filter((id) => access.visible!.includes(id));
-}
-
-function advisoryView(access: Access, record: AdvisoryRecord) {
-  const { advisory } = record;
-  return {
-    ...record,
-    advisory: { ...advisory, targets: { ...advisory.targets, orgs: visibleIds(access, advisory.targets.orgs) } },
-    receipts: visibleEntries(access, record.receipts),
-    // Which nodes it went through is the issuer's to see.
-    relayedTo: advisory.issuer === access.org.id || access.visible === undefined ? record.relayedTo : [],
-  };
-}
-
-function advisoryVisible(access: Access, record: AdvisoryRecord): boolean {
-  if (access.visible === undefined || record.advisory.issuer === access.org.id) return true;
-  return Object.keys(record.receipts).some((org) => access.visible!.includes(org));
-}
-
-function taskView(access: Access, record: TaskRecord, provinceOf: (org: string) => string | undefined) {
-  const targets = visibleEntries(access, record.targets);
-  return {
-    ...record,
-    task: { ...record.task, targetOrgs: visibleIds(access, record.task.targetOrgs) },
-    targets,
-    relayedTo: record.task.issuer === access.org.id || access.visible === undefined ? record.relayedTo : [],
-    rollup: rollupByProvince({ ...record, targets }, provinceOf),
-  };
-}
-
-function taskVisible(access: Access, record: TaskRecord): boolean {
-  if (access.visible === undefined || record.task.issuer === access.org.id) return true;
-  return Object.keys(record.targets).some((org) => access.visible!.includes(org));
 }
 
 /** A province speaks to its own province, and to the categories it oversees; asking for more is refused. */
@@ -159,7 +109,7 @@ function provincialTargets(access: Access, targets: Targets): Targets {
   return {
     ...targets, provinces: [province],
     categories: targets.categories.length ? targets.categories : [...oversees],
-    orgs: visibleIds(access, targets.orgs),
+    orgs: targets.orgs.filter((o) => access.visible === undefined || access.visible.includes(o)),
   };
 }
 
@@ -181,7 +131,7 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
   const { store } = coordination.ctx;
   const router = express.Router();
   router.use(express.json({ limit: '1mb' }));
-  const provinceOf = (org: string) => registry.get(org)?.province;
+  const visibility = { provinceOf: (org: string) => registry.get(org)?.province };
 
   router.get('/alerts', route(async (req, res) => {
     const access = authenticate(req, api);
@@ -208,7 +158,7 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
   router.get('/alerts/:id', route(async (req, res) => {
     const access = authenticate(req, api);
     const doc = await alerts.get(String(req.params.id));
-    if (!doc || !canSeeAlert(access, doc.body)) throw new ApiProblem(404, 'not-found', `no alert ${String(req.params.id)}`);
+    if (!doc || !visibleAlert(access, doc.body)) throw new ApiProblem(404, 'not-found', `no alert ${String(req.params.id)}`);
     const audit = await alerts.auditTrail(doc.id);
     res.json({ alert: doc.body, audit });
   }));
@@ -259,21 +209,21 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
     const b = body(AdvisoryBody, req);
     const targets = access.org.tier === 'provincial' ? provincialTargets(access, b.targets) : b.targets;
     const record = await coordination.advisories.issue({ ...b, targets, issuer: access.org.id }).catch(refusal);
-    res.status(201).json({ advisory: advisoryView(access, record) });
+    res.status(201).json({ advisory: visibleAdvisory(access, record) });
   }));
 
   router.get('/advisories', route(async (req, res) => {
     const access = authenticate(req, api);
-    const records = await coordination.advisories.list((r) => advisoryVisible(access, r));
-    res.json({ advisories: records.map((r) => advisoryView(access, r)) });
+    const records = await coordination.advisories.list((r) => visibleAdvisory(access, r) !== undefined);
+    res.json({ advisories: records.map((r) => visibleAdvisory(access, r)) });
   }));
 
   // STIX 2.1 bundles, what MISP and OpenCTI speak: an advisory out, a bundle in as a new advisory.
   router.get('/advisories/:id/stix', route(async (req, res) => {
     const access = authenticate(req, api);
     const record = await coordination.advisories.get(String(req.params.id));
-    if (!record || !advisoryVisible(access, record)) throw new ApiProblem(404, 'not-found', `no advisory ${String(req.params.id)}`);
-    const view = advisoryView(access, record);
+    const view = record && visibleAdvisory(access, record);
+    if (!view) throw new ApiProblem(404, 'not-found', `no advisory ${String(req.params.id)}`);
     res.json(advisoryToStix(view.advisory, registry.get(view.advisory.issuer)?.name));
   }));
 
@@ -290,21 +240,22 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
     })();
     const input = access.org.tier === 'provincial' ? { ...imported.input, targets: provincialTargets(access, imported.input.targets) } : imported.input;
     const record = await coordination.advisories.issue({ ...input, issuer: access.org.id }).catch(refusal);
-    res.status(201).json({ advisory: advisoryView(access, record), skipped: imported.skipped });
+    res.status(201).json({ advisory: visibleAdvisory(access, record), skipped: imported.skipped });
   }));
 
   router.get('/advisories/:id', route(async (req, res) => {
     const access = authenticate(req, api);
     const record = await coordination.advisories.get(String(req.params.id));
-    if (!record || !advisoryVisible(access, record)) throw new ApiProblem(404, 'not-found', `no advisory ${String(req.params.id)}`);
-    res.json({ advisory: advisoryView(access, record) });
+    const view = record && visibleAdvisory(access, record);
+    if (!view) throw new ApiProblem(404, 'not-found', `no advisory ${String(req.params.id)}`);
+    res.json({ advisory: view });
   }));
 
   router.post('/advisories/:id/ack', route(async (req, res) => {
     const access = authenticate(req, api);
     requireEnterprise(access, 'acknowledging an advisory');
     const record = await coordination.advisories.acknowledge(String(req.params.id), access.org.id, access.principal.tokenId).catch(refusal);
-    res.json({ advisory: advisoryView(access, record) });
+    res.json({ advisory: visibleAdvisory(access, record) });
   }));
 
   router.post('/tasks', route(async (req, res) => {
@@ -314,20 +265,21 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
     const outside = access.visible === undefined ? [] : b.targetOrgs.filter((o) => !access.visible!.includes(o));
     if (outside.length) throw new AccessDenied(`not overseen by ${access.org.id}: ${outside.join(', ')}`);
     const record = await coordination.tasks.issue({ ...b, issuer: access.org.id }).catch(refusal);
-    res.status(201).json({ task: taskView(access, record, provinceOf) });
+    res.status(201).json({ task: visibleTask(access, record, visibility) });
   }));
 
   router.get('/tasks', route(async (req, res) => {
     const access = authenticate(req, api);
-    const records = await coordination.tasks.list((r) => taskVisible(access, r));
-    res.json({ tasks: records.map((r) => taskView(access, r, provinceOf)) });
+    const records = await coordination.tasks.list((r) => visibleTask(access, r, visibility) !== undefined);
+    res.json({ tasks: records.map((r) => visibleTask(access, r, visibility)) });
   }));
 
   router.get('/tasks/:id', route(async (req, res) => {
     const access = authenticate(req, api);
     const record = await coordination.tasks.get(String(req.params.id));
-    if (!record || !taskVisible(access, record)) throw new ApiProblem(404, 'not-found', `no task ${String(req.params.id)}`);
-    res.json({ task: taskView(access, record, provinceOf) });
+    const view = record && visibleTask(access, record, visibility);
+    if (!view) throw new ApiProblem(404, 'not-found', `no task ${String(req.params.id)}`);
+    res.json({ task: view });
   }));
 
   router.post('/tasks/:id/status', route(async (req, res) => {
@@ -335,14 +287,14 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
     requireEnterprise(access, 'reporting on a task');
     const b = body(TaskReportBody, req);
     const record = await coordination.tasks.report(String(req.params.id), access.org.id, b.status, access.principal.tokenId, b.report).catch(refusal);
-    res.json({ task: taskView(access, record, provinceOf) });
+    res.json({ task: visibleTask(access, record, visibility) });
   }));
 
   router.post('/tasks/:id/ack', route(async (req, res) => {
     const access = authenticate(req, api);
     requireEnterprise(access, 'acknowledging a task');
     const record = await coordination.tasks.acknowledge(String(req.params.id), access.org.id, access.principal.tokenId).catch(refusal);
-    res.json({ task: taskView(access, record, provinceOf) });
+    res.json({ task: visibleTask(access, record, visibility) });
   }));
 
   router.get('/posture', route(async (req, res) => {
@@ -364,5 +316,5 @@ export function coordinationRouter(api: ApiDeps, deps: CoordinationApiDeps): Rou
 
 /** A person changed an alert: its escalation path hears of it too. */
 async function onAlertChanged(coordination: Coordination, alert: Alert): Promise<void> {
-  await forwardAlert(coordination.ctx, alert);
+  await alertChanged(coordination.ctx, alert);
 }

@@ -1,34 +1,56 @@
 /**
- * The console's HTTP listener: the read API on a dual-stack address, closed
- * cleanly on stop (in-flight requests finish, idle keep-alive sockets go).
+ * The console's HTTP listener: the API on a dual-stack address, and, when
+ * given a live hub, the live views' websocket endpoint on the same listener
+ * (./live/ws-server.ts). Closed cleanly on stop: websocket clients first
+ * (1001, going away), then in-flight requests finish and idle keep-alive
+ * sockets go.
  */
 import { createServer, type Server } from 'node:http';
 import { closeListener, listenOn, serverAddress, type ListenConfig } from '../collector/sources/listen.js';
 import { createConsoleApi, type ApiDeps } from './api.js';
+import { LiveServer, type LiveServerOptions } from './live/ws-server.js';
+
+/** The live views: the hub changes are published to, who an upgrade speaks for, socket limits. The log is the API's. */
+export type ConsoleLiveOptions = Omit<LiveServerOptions, 'log'>;
 
 export class ConsoleServer {
   private server: Server | undefined;
+  private live: LiveServer | undefined;
 
-  constructor(private readonly listen: ListenConfig, private readonly deps: ApiDeps) {}
+  constructor(private readonly listen: ListenConfig, private readonly deps: ApiDeps, private readonly liveOptions?: ConsoleLiveOptions) {}
 
   async start(): Promise<void> {
     const server = createServer(createConsoleApi(this.deps));
     // A stalled client cannot hold a socket for ever.
     server.headersTimeout = 20_000;
     server.requestTimeout = 60_000;
+    if (this.liveOptions) {
+      const live = new LiveServer({ ...this.liveOptions, log: this.deps.log });
+      live.attach(server);
+      this.live = live;
+    }
     await listenOn(server, this.listen);
     this.server = server;
-    this.deps.log.info('console listening', { ...this.address() });
+    this.deps.log.info('console listening', { ...this.address(), live: this.live !== undefined });
   }
 
   address(): { host: string; port: number } | undefined {
     return serverAddress(this.server);
   }
 
+  /** Live sockets open now (0 without live views). */
+  liveConnections(): number {
+    return this.live?.connections ?? 0;
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    // Upgraded sockets count as the listener's connections: it cannot close while they are open.
+    const live = this.live;
+    this.live = undefined;
+    await live?.close();
     const closed = closeListener(server);
     server.closeIdleConnections();
     await closed;

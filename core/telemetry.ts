@@ -23,6 +23,12 @@ export const MetricNames = {
   'detector.correlation_hits_dropped': 'rule hits a correlation could not use, by rule and reason (timestamp, group_field_missing)',
   'detector.correlation_reorder_forced': 'hits processed before their lateness elapsed because the reorder buffer was full',
   'detector.correlations_fired': 'correlation hits produced, by rule',
+  'console.live_connections': 'websocket upgrades at /ws, by outcome (accepted, unauthenticated, forbidden-origin, not-found, unavailable, error)',
+  'console.live_clients_dropped': 'live clients closed with 1013 for not keeping up, by reason (buffered: socket buffer over the limit; pending: too many changes waiting)',
+  'console.live_clients_closed': 'live clients closed by the server otherwise, by reason (bad-messages, heartbeat, shutdown)',
+  'console.live_frames_sent': 'batch frames sent to live clients',
+  'console.live_changes_sent': 'changes sent to live clients (one change to ten clients counts ten)',
+  'console.live_bad_messages': 'client messages answered with an error (not JSON, not a known message, binary)',
   'alerts.hits': 'rule hits the alerting stage handled, by outcome (created, updated, duplicate, suppressed, unknown-org)',
 } as const;
 

@@ -92,6 +92,7 @@ export class AdvisoryBook {
       const next: ReceiptState = { ...current, [receipt.state]: receipt.at, ...(receipt.state === 'acknowledged' ? { acknowledgedBy: receipt.by } : {}) };
       return { ...stored(doc.body), body: { ...doc.body, receipts: { ...doc.body.receipts, [receipt.orgId]: next } } };
     });
+    if (written) this.announce(written.body);
     if (written && forward && this.ctx.uplink) await this.ctx.uplink({ type: 'receipt', id: receiptId(receipt), orgId: receipt.orgId, receipt });
     return written !== undefined;
   }
@@ -108,6 +109,7 @@ export class AdvisoryBook {
     const written = await updateDocument<AdvisoryRecord>(this.ctx.store, Collections.advisories, advisory.id, (doc) =>
       doc ? undefined : { ...stored(record), body: { ...record, relayedTo } });
     if (!written) return (await this.get(advisory.id))!;
+    this.announce(written.body);
     // Targets this node serves itself: the advisory has arrived where they work.
     for (const orgId of targets.filter((id) => this.ctx.servedOrgs.has(id))) {
       const receipt: Receipt = { subject: 'advisory', subjectId: advisory.id, orgId, state: 'delivered', at: now, by: `node:${this.ctx.nodeId}` };
@@ -116,6 +118,11 @@ export class AdvisoryBook {
     }
     this.ctx.log.info('advisory accepted', { advisory: advisory.id, from, targets: targets.length, relayedTo: relayedTo.join(',') });
     return (await this.get(advisory.id))!;
+  }
+
+  /** Live views hear of every change (console/live). */
+  private announce(record: AdvisoryRecord): void {
+    this.ctx.publish?.({ kind: 'advisory', record });
   }
 
   private async installDetections(advisory: Advisory): Promise<void> {

@@ -8,6 +8,7 @@ import type { Logger } from '../../collector/sources/types.js';
 import type { DownlinkItem, UplinkItem } from '../../core/federation/messages.js';
 import type { OrgRegistry } from '../../core/orgs.js';
 import type { Store } from '../../core/store/store.js';
+import type { LiveChange } from '../live/visibility.js';
 
 export type Tier = 'enterprise' | 'provincial' | 'national';
 
@@ -26,6 +27,11 @@ export interface NodeContext {
   readonly relay: (item: DownlinkItem, orgs: readonly string[]) => Promise<string[]>;
   readonly log: Logger;
   readonly now: () => Date;
+  /**
+   * Told of every change people should see live (alerts, posture,
+   * advisories, tasks): the console's live hub (console/live). Never throws.
+   */
+  readonly publish?: (change: LiveChange) => void;
 }
 
 /** A request the coordination services refuse (the API answers 404/403/400/409 by code). */

@@ -38,6 +38,8 @@ export interface CoordinationOptions {
   readonly now?: () => Date;
   /** Run the link agent (push and pull): the console role does, the detector role does not. */
   readonly runAgent: boolean;
+  /** Where live changes go (the console's live hub), when this process serves live views. */
+  readonly publish?: NodeContext['publish'];
 }
 
 interface ChildLink {
@@ -88,6 +90,7 @@ export class Coordination {
         },
       } : {}),
       relay: (item, orgs) => this.relay(item, orgs),
+      ...(options.publish ? { publish: options.publish } : {}),
     };
     this.ctx = ctx;
     this.advisories = new AdvisoryBook(ctx);

@@ -14,3 +14,9 @@ export async function forwardAlert(ctx: NodeContext, alert: Alert): Promise<bool
   await ctx.uplink({ type: 'alert', id: `alert:${alert.id}`, orgId: alert.orgId, alert });
   return true;
 }
+
+/** An alert was created or changed here: live views hear of it, and the parent when it escalates there. */
+export async function alertChanged(ctx: NodeContext, alert: Alert): Promise<void> {
+  ctx.publish?.({ kind: 'alert', alert });
+  await forwardAlert(ctx, alert);
+}

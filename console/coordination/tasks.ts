@@ -89,6 +89,7 @@ export class TaskBook {
     if (problem) throw new CoordinationError(problem, 'invalid');
     if (!update) throw new CoordinationError(`no task ${id} for ${orgId}`, 'not-found');
     const record = (await this.get(id))!;
+    this.announce(record);
     if (record.receivedFrom !== 'local') await this.ctx.uplink?.({ type: 'task-status', id: statusItemId(update), orgId, update });
     return record;
   }
@@ -102,6 +103,7 @@ export class TaskBook {
       forward = doc.body.receivedFrom !== 'local';
       return withTargets(doc.body, { ...doc.body.targets, [update.orgId]: applied(target, update) });
     });
+    if (written) this.announce(written.body);
     if (written && forward && this.ctx.uplink) await this.ctx.uplink({ type: 'task-status', id: statusItemId(update), orgId: update.orgId, update });
     return written !== undefined;
   }
@@ -115,6 +117,7 @@ export class TaskBook {
       forward = doc.body.receivedFrom !== 'local';
       return withTargets(doc.body, { ...doc.body.targets, [receipt.orgId]: { ...target, [receipt.state]: receipt.at } });
     });
+    if (written) this.announce(written.body);
     if (written && forward && this.ctx.uplink) await this.ctx.uplink({ type: 'receipt', id: receiptId(receipt), orgId: receipt.orgId, receipt });
     return written !== undefined;
   }
@@ -140,7 +143,7 @@ export class TaskBook {
       if (record.task.deadline > now) continue;
       const late = Object.entries(record.targets).filter(([, t]) => t.status !== 'done' && t.status !== 'overdue').map(([org]) => org);
       if (!late.length) continue;
-      await updateDocument<TaskRecord>(this.ctx.store, Collections.tasks, record.task.id, (doc) => {
+      const markedDoc = await updateDocument<TaskRecord>(this.ctx.store, Collections.tasks, record.task.id, (doc) => {
         if (!doc) return undefined;
         const targets = { ...doc.body.targets };
         for (const org of late) {
@@ -150,6 +153,7 @@ export class TaskBook {
         }
         return withTargets(doc.body, targets);
       });
+      if (markedDoc) this.announce(markedDoc.body);
       for (const orgId of late) {
         marked.push({ taskId: record.task.id, orgId });
         this.ctx.log.warn('task overdue', { task: record.task.id, org: orgId, deadline: record.task.deadline });
@@ -173,18 +177,24 @@ export class TaskBook {
         .filter(([org, t]) => this.ctx.servedOrgs.has(org) && OPEN.includes(t.status) && t.status !== 'overdue' && !t.remindedAt)
         .map(([org]) => org);
       if (!due.length) continue;
-      await updateDocument<TaskRecord>(this.ctx.store, Collections.tasks, record.task.id, (doc) => {
+      const remindedDoc = await updateDocument<TaskRecord>(this.ctx.store, Collections.tasks, record.task.id, (doc) => {
         if (!doc) return undefined;
         const targets = { ...doc.body.targets };
         for (const org of due) targets[org] = { ...targets[org], remindedAt: now.toISOString() };
         return withTargets(doc.body, targets);
       });
+      if (remindedDoc) this.announce(remindedDoc.body);
       for (const orgId of due) {
         reminded.push({ taskId: record.task.id, orgId });
         this.ctx.log.warn('task deadline approaching', { task: record.task.id, org: orgId, deadline: record.task.deadline });
       }
     }
     return reminded;
+  }
+
+  /** Live views hear of every change (console/live). */
+  private announce(record: TaskRecord): void {
+    this.ctx.publish?.({ kind: 'task', record });
   }
 
   private async accept(task: Task, from: string): Promise<TaskRecord> {
@@ -196,6 +206,7 @@ export class TaskBook {
     };
     const written = await updateDocument<TaskRecord>(this.ctx.store, Collections.tasks, task.id, (doc) => (doc ? undefined : withTargets(record, record.targets)));
     if (written) {
+      this.announce(written.body);
       for (const orgId of task.targetOrgs.filter((id) => this.ctx.servedOrgs.has(id))) {
         await this.applyReceipt({ subject: 'task', subjectId: task.id, orgId, state: 'delivered', at: now, by: `node:${this.ctx.nodeId}` });
       }

@@ -16,7 +16,7 @@ import { UplinkItemSchema, itemOrgs, type Posture, type UplinkItem, type UplinkR
 import { describeIssues } from '../../core/config.js';
 import type { AdvisoryBook } from '../coordination/advisories.js';
 import { CoordinationError, type NodeContext } from '../coordination/context.js';
-import { forwardAlert } from '../coordination/escalation.js';
+import { alertChanged } from '../coordination/escalation.js';
 import type { TaskBook } from '../coordination/tasks.js';
 import { storePosture } from '../coordination/posture-store.js';
 import type { SecurityLog } from './security-log.js';
@@ -120,12 +120,13 @@ export class UplinkReceiver {
     if (storedOrg !== undefined && storedOrg !== checked.orgId) {
       throw new ItemRefused('wrong-org', `alert ${checked.id} is kept here for another org than ${checked.orgId}`);
     }
-    if (written) await forwardAlert(ctx, checked);
+    if (written) await alertChanged(ctx, checked);
   }
 
   private async applyPosture(posture: Posture): Promise<void> {
     const { ctx } = this.deps;
     const id = await storePosture(ctx.store, posture);
+    ctx.publish?.({ kind: 'posture', posture });
     // Aggregates travel on up: the national center's posture is its provinces' enterprises'.
     await ctx.uplink?.({ type: 'posture', id, orgId: posture.orgId, posture });
   }

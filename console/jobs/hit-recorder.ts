@@ -9,7 +9,7 @@
 import type { RuleHit } from '../../core/store/store.js';
 import type { AlertBook, HitOutcome } from '../../detector/alerts/alert-book.js';
 import type { NodeContext } from '../coordination/context.js';
-import { forwardAlert } from '../coordination/escalation.js';
+import { alertChanged } from '../coordination/escalation.js';
 
 export interface HitRecorder {
   /** Store the hits and record each on the alert book; resolves with each hit's outcome, in order. */
@@ -26,7 +26,7 @@ export class AlertBookHitRecorder implements HitRecorder {
     for (const hit of hits) {
       const outcome = await this.alerts.recordHit(hit);
       const changed = await this.alerts.alertToOffer(outcome);
-      if (changed) await forwardAlert(this.ctx, changed);
+      if (changed) await alertChanged(this.ctx, changed);
       if (outcome.kind === 'unknown-org') this.ctx.log.warn('rule hit for an org missing from the registry; no alert', { hit: hit.id, org: hit.orgId });
       outcomes.push(outcome);
     }

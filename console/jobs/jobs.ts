@@ -118,6 +118,8 @@ export async function startJobs(deps: JobsDeps): Promise<JobScheduler> {
       posture: await ctx.store.deleteDocumentsBefore(Collections.posture, iso),
       securityLog: await ctx.store.deleteDocumentsBefore(Collections.securityLog, iso),
       feed: await ctx.store.deleteDocumentsBefore(Collections.feed, String(cutoff.getTime()).padStart(15, '0')),
+      // Who changed what is kept at least 180 days whatever the data retention (network logs: six months).
+      auditLog: await ctx.store.deleteDocumentsBefore(Collections.auditLog, new Date(now.getTime() - Math.max(deps.retentionDays, 180) * DAY_MS).toISOString()),
     };
     log.info('retention ran', { cutoff: iso, ...removed, nonces, ...documents });
     return { cutoff: iso, ...removed, nonces, ...documents };

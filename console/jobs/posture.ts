@@ -133,6 +133,7 @@ export async function postureJob(deps: PostureJobDeps): Promise<PostureJobResult
       silenceMs: deps.silenceMs, lookbackMs: deps.lookbackMs,
     });
     const id = await storePosture(ctx.store, posture);
+    ctx.publish?.({ kind: 'posture', posture });
     if (ctx.uplink) {
       await ctx.uplink({ type: 'posture', id, orgId, posture });
       sent++;

@@ -126,4 +126,7 @@ export const Collections = {
   detections: 'detections',
   jobState: 'job-state',
   sources: 'sources',
+  users: 'users',
+  sessions: 'sessions',
+  auditLog: 'audit-log',
 } as const;

@@ -168,6 +168,14 @@ describe('console read API', function () {
     }
   });
 
+  it('tells a token its kind, roles and permissions on /me: a token file without roles gives the tier\'s standard role', async () => {
+    const jinling = await get('/api/v1/me', TOKENS.jinling);
+    expect(jinling.body).to.deep.include({ token: 'jinling', kind: 'token', roles: ['enterprise-analyst'] });
+    expect(jinling.body.permissions).to.have.members(['triage', 'suppress', 'respond']);
+    const regulator = await get('/api/v1/me', TOKENS.regulator);
+    expect(regulator.body).to.deep.include({ roles: ['provincial-regulator'], permissions: ['issue'] });
+  });
+
   it('answers an unknown path with a JSON 404', async () => {
     const res = await get('/api/v1/nothing-here', TOKENS.national);
     expect(res.status).to.equal(404);

@@ -10,6 +10,7 @@ import { alertIndex, type Alert } from '../../core/alert.js';
 import { OrgRegistry } from '../../core/orgs.js';
 import { Collections } from '../../core/store/documents.js';
 import type { RuleHit } from '../../core/store/store.js';
+import type { AuditEntry } from '../../console/accounts/audit-log.js';
 import type { AdvisoryRecord } from '../../console/coordination/advisories.js';
 import type { TaskRecord } from '../../console/coordination/tasks.js';
 import { api, freePort, startFederationNode, type NodeSpec } from '../helpers/federation.js';
@@ -169,6 +170,18 @@ describe('coordination API scoping', function () {
     const past = await api<{ message: string }>(spec, NATIONAL, 'POST', '/api/v1/tasks', { title: 'Too late', targetOrgs: [JINLING], deadline: new Date(Date.now() - 1000).toISOString(), requiredActions: ['x'] });
     expect(past.status).to.equal(400);
     expect(past.body.message).to.match(/deadline/);
+  });
+
+  it('keeps every change and permission refusal on the node\'s audit log, without any accounts configured', async () => {
+    const { documents } = await node.store.queryDocuments<AuditEntry>({ collection: Collections.auditLog, limit: 1000 });
+    const entries = documents.map((d) => d.body);
+    const triaged = entries.find((e) => e.route === '/api/v1/alerts/:id/status' && e.status === 200);
+    expect(triaged).to.deep.include({ actor: `api-${JINLING}`, actorKind: 'token', org: JINLING, target: alerts.jinlingIII.id, outcome: 'ok', remote: '::1' });
+    const refused = entries.find((e) => e.actor === `api-${JS_INDUSTRY}` && e.route === '/api/v1/alerts/:id/status');
+    expect(refused).to.deep.include({ status: 403, outcome: 'refused' });
+    expect(refused?.reason).to.match(/missing permission "triage"/);
+    // Refused for the state of the alert (409) or a bad body (400): nothing changed, nothing recorded.
+    expect(entries.filter((e) => e.route === '/api/v1/alerts/:id/status' && e.actor === `api-${JINLING}`).map((e) => e.status)).to.deep.equal([200]);
   });
 
   it('answers 401 without a token and 400 for malformed JSON', async () => {

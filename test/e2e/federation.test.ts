@@ -27,7 +27,8 @@ import { isoUtc, microsFromIso } from '../../seeds/simulator/time.js';
 import { buildWorld } from '../../seeds/simulator/world.js';
 import { sendTraffic } from '../../seeds/simulator/send.js';
 import type { SimRecord } from '../../seeds/simulator/simulate.js';
-import { api, freePort, linkSecret, nodeUrl, startFederationNode, type NodeSpec } from '../helpers/federation.js';
+import { WebSocket } from 'ws';
+import { api, apiToken, freePort, linkSecret, nodeUrl, startFederationNode, type NodeSpec } from '../helpers/federation.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -76,6 +77,20 @@ describe('federation of a national, a provincial and two enterprise nodes', func
   async function alertsAt(spec: NodeSpec, where: Record<string, string> = {}): Promise<Alert[]> {
     const page = await node(spec).store.queryDocuments<Alert>({ collection: Collections.alerts, where, limit: 10_000 });
     return page.documents.map((d) => d.body);
+  }
+
+  /** A live-view client subscribed to alerts, collecting what it receives. */
+  async function liveClient(spec: NodeSpec, org: string): Promise<{ alerts: () => Alert[]; close: () => void }> {
+    const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+    const socket = new WebSocket(`ws://${host}:${spec.port}/ws`, ['iisa.v1', `iisa.token.${apiToken(org)}`]);
+    const received: Alert[] = [];
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { type: string; changes?: { kind: string; alert?: Alert }[] };
+      if (message.type === 'batch') for (const c of message.changes ?? []) if (c.kind === 'alert' && c.alert) received.push(c.alert);
+    });
+    await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
+    socket.send(JSON.stringify({ type: 'subscribe', views: ['alerts'] }));
+    return { alerts: () => received, close: () => socket.close() };
   }
 
   before(async () => {
@@ -155,10 +170,16 @@ describe('federation of a national, a provincial and two enterprise nodes', func
       expect(events.status).to.equal(403);
     });
 
-    it('carries the enterprise\'s triage up: the newest revision wins at the parents', async () => {
+    it('carries the enterprise\'s triage up: the newest revision wins at the parents, and live views see it at both', async () => {
+      const atProvince = await liveClient(province, PROVINCE);
+      const atJinling = await liveClient(jinling, JINLING);
       const changed = await api<{ alert: Alert }>(jinling, JINLING, 'POST', `/api/v1/alerts/${plcStop.id}/status`, { status: 'investigating', comment: 'isolating the cell' });
       expect(changed.status).to.equal(200);
       await waitFor(async () => (await alertsAt(national)).find((a) => a.id === plcStop.id)?.status === 'investigating', 30_000, 'the status change at the national node');
+      for (const client of [atJinling, atProvince]) {
+        await waitFor(() => client.alerts().some((a) => a.id === plcStop.id && a.status === 'investigating'), 30_000, 'the change in a live view');
+        client.close();
+      }
       const regulator = await api<{ error: string }>(province, PROVINCE, 'POST', `/api/v1/alerts/${plcStop.id}/status`, { status: 'resolved' });
       expect(regulator.status).to.equal(403);
     });
