@@ -66,7 +66,11 @@ export function registerDemoCommand(program: Command): void {
         `${n.sources.length ? `   ingest ${url(n.sources[0].source.address?.())}` : ''}   orgs ${(n.config.node.orgs ?? []).join(', ')}`);
       process.stdout.write([
         '', 'iisa demo federation is running:', ...lines, '',
-        '  Accounts: seeds/demo/accounts.yaml (e.g. ncisc-officer / demo-national-password); API tokens: seeds/demo/api-tokens.yaml, e.g.',
+        '  Web console: open a console URL above and log in, e.g.',
+        '    http://localhost:8091  js-jinling-motor-analyst / demo-enterprise-password',
+        '    http://localhost:8081  js-industry-officer / demo-provincial-password',
+        '    http://localhost:8080  ncisc-officer / demo-national-password',
+        '  (all accounts: seeds/demo/accounts.yaml). API tokens for scripts: seeds/demo/api-tokens.yaml, e.g.',
         '    curl -H "Authorization: Bearer demo-api-ncisc" http://127.0.0.1:8080/api/v1/alerts',
         '    curl -H "Authorization: Bearer demo-api-js-industry-regulator" http://127.0.0.1:8081/api/v1/posture',
         '  Data: data/demo/<node>. Ctrl-C stops it.', '',

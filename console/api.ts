@@ -25,6 +25,7 @@ import { ApiProblem, authenticate, params, route, sessionMiddleware } from './ap
 import { coordinationRouter, type CoordinationApiDeps } from './coordination-api.js';
 import { rulesRouter, type RulesApiDeps } from './rules-api.js';
 import { AggregateParams, DeadLetterParams, EventCountParams, EventSearchParams, RuleHitParams } from './query-schemas.js';
+import { webConsoleHandler } from './web/static.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -118,6 +119,9 @@ export function createConsoleApi(deps: ApiDeps): Express {
   if (deps.coordination) app.use('/api/v1', coordinationRouter(deps, deps.coordination));
   // Before any body parser: the link signature covers the raw body.
   if (deps.federation) app.use('/federation/v1', deps.federation);
+
+  // The web console's page and bundle (./web/static.ts): GET / and /assets/* only, everything else passes on.
+  app.use(webConsoleHandler());
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not-found', message: 'no such endpoint under /api/v1' });

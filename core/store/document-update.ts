@@ -5,7 +5,17 @@
  */
 import { DocumentConflictError, type DocumentInput, type DocumentStore, type StoredDocument } from './documents.js';
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 16;
+
+/**
+ * A short random pause before trying again after a conflict: writers that
+ * collided would otherwise collide again in lock step (on Elasticsearch a
+ * round trip of read and write takes long enough for that to repeat).
+ */
+export function conflictPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * `change` gets the current document (undefined: none) and returns the new
@@ -27,6 +37,7 @@ export async function updateDocument<T>(
       return next;
     } catch (err) {
       if (!(err instanceof DocumentConflictError)) throw err;
+      await conflictPause(attempt);
     }
   }
   throw new Error(`${collection}/${id} kept changing under this update (${MAX_ATTEMPTS} attempts); try again`);

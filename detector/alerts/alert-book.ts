@@ -19,6 +19,7 @@ import {
 import { canonicalJson, stableId, uuidv7 } from '../../core/ids.js';
 import type { Asset, OrgRegistry } from '../../core/orgs.js';
 import { Collections, DocumentConflictError, type DocumentStore, type StoredDocument } from '../../core/store/documents.js';
+import { conflictPause } from '../../core/store/document-update.js';
 import type { RuleHit } from '../../core/store/store.js';
 import { gradeHit, moreSerious, type GradingPolicy } from './grading.js';
 
@@ -27,7 +28,7 @@ const RECENT_HITS = 100;
 /** Event ids kept on an alert for the analyst's first look; the rest are found by rule and time. */
 const RECENT_EVENTS = 50;
 /** Compare-and-set retries before giving up (another writer on the same alert each time). */
-const MAX_RETRIES = 8;
+const MAX_RETRIES = 16;
 
 export interface AlertBookOptions {
   readonly store: DocumentStore;
@@ -143,7 +144,11 @@ export class AlertBook {
       try {
         await this.putAlert(alert, expect);
       } catch (err) {
-        if (err instanceof DocumentConflictError) continue; // another writer changed it: read again
+        // Another writer changed it: pause a little, read again.
+        if (err instanceof DocumentConflictError) {
+          await conflictPause(attempt);
+          continue;
+        }
         throw err;
       }
       if (!open) await this.audit({ alertId: alert.id, orgId: alert.orgId, actor: 'system', action: 'created', to: alert.grade, comment: graded.reasons.join('; ') });
@@ -304,7 +309,10 @@ export class AlertBook {
       try {
         await this.putAlert(alert, doc.version);
       } catch (err) {
-        if (err instanceof DocumentConflictError) continue;
+        if (err instanceof DocumentConflictError) {
+          await conflictPause(attempt);
+          continue;
+        }
         throw err;
       }
       await this.audit({ alertId: id, orgId: alert.orgId, actor, ...entry });

@@ -1,0 +1,258 @@
+/**
+ * Every label of the web console, in Chinese and English, in one table: a
+ * key without both is a type error, and test/console/web/dictionary.test.ts
+ * checks that no entry is empty and that both sides use the same `{name}`
+ * placeholders. Terms follow the usage of the national industrial internet
+ * security framework (分级: 特别重大 / 重大 / 较大 / 一般).
+ *
+ * Pure data and one function, no DOM: Node tests import it as it is.
+ */
+
+export const Languages = ['zh', 'en'] as const;
+export type Language = (typeof Languages)[number];
+
+type Entry = { readonly zh: string; readonly en: string };
+
+export const Dictionary = {
+  'app.title': { zh: 'iisa 安全态势感知控制台', en: 'iisa situational awareness console' },
+  'app.name': { zh: '工业互联网安全态势感知', en: 'Industrial internet security situational awareness' },
+  'lang.switch': { zh: '界面语言', en: 'Language' },
+
+  'login.lead': { zh: '使用本节点的账号登录。', en: 'Log in with your account on this node.' },
+  'login.user': { zh: '用户名', en: 'User' },
+  'login.password': { zh: '密码', en: 'Password' },
+  'login.submit': { zh: '登录', en: 'Log in' },
+
+  'nav.alerts': { zh: '告警队列', en: 'Alert queue' },
+  'nav.overview': { zh: '态势总览', en: 'Overview' },
+  'nav.rules': { zh: '检测规则', en: 'Rules' },
+
+  'tier.enterprise': { zh: '企业', en: 'Enterprise' },
+  'tier.provincial': { zh: '省级', en: 'Provincial' },
+  'tier.national': { zh: '国家级', en: 'National' },
+
+  'live.live': { zh: '实时', en: 'Live' },
+  'live.connecting': { zh: '连接中…', en: 'Connecting…' },
+  'live.offline': { zh: '已断开，正在重连', en: 'Offline, reconnecting' },
+
+  'common.loading': { zh: '加载中…', en: 'Loading…' },
+  'error.network': { zh: '控制台无响应，请检查网络后重试。', en: 'The console did not answer; check the network and try again.' },
+
+  'action.logout': { zh: '退出', en: 'Log out' },
+  'action.acknowledge': { zh: '确认', en: 'Acknowledge' },
+  'action.investigate': { zh: '调查', en: 'Investigate' },
+  'action.resolve': { zh: '已解决', en: 'Resolve' },
+  'action.false_positive': { zh: '误报', en: 'False positive' },
+  'action.assign': { zh: '指派', en: 'Assign' },
+  'action.comment': { zh: '添加备注', en: 'Add comment' },
+  'action.suppress': { zh: '抑制', en: 'Suppress' },
+  'action.search': { zh: '搜索', en: 'Search' },
+  'action.close': { zh: '关闭', en: 'Close' },
+  'action.clear': { zh: '清除', en: 'Clear' },
+
+  'grade.I': { zh: 'I级（特别重大）', en: 'Grade I (especially serious)' },
+  'grade.II': { zh: 'II级（重大）', en: 'Grade II (serious)' },
+  'grade.III': { zh: 'III级（较大）', en: 'Grade III (relatively serious)' },
+  'grade.IV': { zh: 'IV级（一般）', en: 'Grade IV (general)' },
+
+  'status.new': { zh: '新告警', en: 'New' },
+  'status.acknowledged': { zh: '已确认', en: 'Acknowledged' },
+  'status.investigating': { zh: '调查中', en: 'Investigating' },
+  'status.resolved': { zh: '已解决', en: 'Resolved' },
+  'status.false_positive': { zh: '误报', en: 'False positive' },
+
+  'queue.title': { zh: '告警队列', en: 'Alert queue' },
+  'queue.summary': { zh: '未关闭 {open} 条，其中 I/II 级 {top} 条', en: '{open} open, {top} of grade I or II' },
+  'queue.showClosed': { zh: '显示已关闭', en: 'Show closed' },
+  'queue.pick': { zh: '选择一条告警查看详情并处置。', en: 'Select an alert to see its detail and triage it.' },
+  'alerts.none': { zh: '暂无告警', en: 'No alerts' },
+  'alerts.shown': { zh: '共 {n} 条', en: '{n} shown' },
+  'alerts.more': { zh: '另有 {n} 条未显示', en: '{n} more not shown' },
+
+  'alert.grade': { zh: '等级', en: 'Grade' },
+  'alert.org': { zh: '单位', en: 'Organisation' },
+  'alert.rule': { zh: '规则', en: 'Rule' },
+  'alert.count': { zh: '次数', en: 'Count' },
+  'alert.firstSeen': { zh: '首次发现', en: 'First seen' },
+  'alert.lastSeen': { zh: '最近发现', en: 'Last seen' },
+  'alert.status': { zh: '状态', en: 'Status' },
+  'alert.assignee': { zh: '处理人', en: 'Assignee' },
+  'alert.techniques': { zh: 'ATT&CK 技术', en: 'ATT&CK techniques' },
+  'alert.assets': { zh: '涉及资产', en: 'Assets' },
+  'alert.escalatedTo': { zh: '上报至', en: 'Escalated to' },
+  'alert.notEscalated': { zh: '不上报（企业内处置）', en: 'Not escalated (handled by the enterprise)' },
+  'alert.why': { zh: '定级依据（得分 {score}）', en: 'Why this grade (score {score})' },
+  'alert.events': { zh: '相关事件', en: 'Events behind it' },
+  'alert.audit': { zh: '处置记录', en: 'Audit trail' },
+
+  'audit.created': { zh: '生成告警', en: 'raised the alert' },
+  'audit.status': { zh: '将状态由“{from}”改为“{to}”', en: 'changed the status from {from} to {to}' },
+  'audit.assign': { zh: '指派给 {to}', en: 'assigned it to {to}' },
+  'audit.comment': { zh: '添加备注', en: 'commented' },
+  'audit.suppress': { zh: '设置抑制', en: 'suppressed' },
+  'audit.received': { zh: '经联邦链路接收', en: 'received over a federation link' },
+
+  'triage.title': { zh: '处置', en: 'Triage' },
+  'triage.comment': { zh: '备注', en: 'Comment' },
+  'triage.commentPlaceholder': { zh: '备注（可选，随状态变更一并记录）', en: 'Comment (optional, recorded with a status change)' },
+  'triage.assignMe': { zh: '指派给我', en: 'Assign to me' },
+
+  'suppress.title': { zh: '抑制后续命中', en: 'Suppress further hits' },
+  'suppress.reason': { zh: '原因', en: 'Reason' },
+  'suppress.reasonPlaceholder': { zh: '抑制原因（至少 3 个字符）', en: 'Why (at least 3 characters)' },
+  'suppress.expiry': { zh: '有效期', en: 'Expires in' },
+  'suppress.scope': { zh: '范围', en: 'Scope' },
+  'suppress.entity': { zh: '本规则且同一对象', en: 'This rule, this entity' },
+  'suppress.rule': { zh: '本规则的全部命中', en: 'Every hit of this rule' },
+  'suppress.1h': { zh: '1 小时', en: '1 hour' },
+  'suppress.8h': { zh: '8 小时', en: '8 hours' },
+  'suppress.24h': { zh: '24 小时', en: '24 hours' },
+  'suppress.7d': { zh: '7 天', en: '7 days' },
+  'suppress.done': { zh: '已抑制，至 {until} 止', en: 'Suppressed until {until}' },
+
+  'events.none': { zh: '没有事件', en: 'No events' },
+  'events.time': { zh: '时间', en: 'Time' },
+  'events.dataset': { zh: '数据集', en: 'Dataset' },
+  'events.action': { zh: '动作', en: 'Action' },
+  'events.source': { zh: '源地址', en: 'Source' },
+  'events.destination': { zh: '目的地址', en: 'Destination' },
+  'events.message': { zh: '内容', en: 'Message' },
+
+  'search.title': { zh: '事件检索', en: 'Event search' },
+  'search.text': { zh: '关键词', en: 'Words' },
+  'search.placeholder': { zh: '消息或原始日志中的关键词', en: 'Words in the message or raw record' },
+  'search.range': { zh: '时间范围', en: 'Time range' },
+  'range.-1h': { zh: '最近 1 小时', en: 'Last hour' },
+  'range.-24h': { zh: '最近 24 小时', en: 'Last 24 hours' },
+  'range.-7d': { zh: '最近 7 天', en: 'Last 7 days' },
+
+  'health.title': { zh: '数据源状态', en: 'Data sources' },
+  'health.none': { zh: '尚无态势摘要（每 5 分钟生成一次）。', en: 'No posture summary yet (one is made every 5 minutes).' },
+  'health.noSources': { zh: '该时段没有数据源上报。', en: 'No source reported in the period.' },
+  'health.period': { zh: '最近一个时段 {events} 条事件，{when}更新', en: '{events} events in the last period, updated {when}' },
+  'health.source': { zh: '数据源', en: 'Source' },
+  'health.lastSeen': { zh: '最近数据', en: 'Last data' },
+  'health.lastSeenAgo': { zh: '最近数据 {when}', en: 'last data {when}' },
+  'health.events': { zh: '事件数', en: 'Events' },
+  'health.state': { zh: '状态', en: 'State' },
+  'health.silent': { zh: '静默', en: 'Silent' },
+  'health.ok': { zh: '正常', en: 'Sending' },
+
+  'time.seconds': { zh: '{n} 秒前', en: '{n} s ago' },
+  'time.minutes': { zh: '{n} 分钟前', en: '{n} min ago' },
+  'time.hours': { zh: '{n} 小时前', en: '{n} h ago' },
+  'time.days': { zh: '{n} 天前', en: '{n} d ago' },
+
+  'advisories.title': { zh: '安全通报', en: 'Advisories' },
+  'advisories.none': { zh: '暂无通报', en: 'No advisories' },
+  'advisories.issued': { zh: '{issuer} 于 {when} 发布', en: 'issued by {issuer} at {when}' },
+  'advisories.indicators': { zh: '{n} 项威胁指标', en: '{n} indicators' },
+  'advisories.receiptSummary': { zh: '已送达 {delivered}/{total}，已确认 {acknowledged}/{total}', en: 'delivered {delivered}/{total}, acknowledged {acknowledged}/{total}' },
+  'receipt.waiting': { zh: '待送达', en: 'Waiting' },
+  'receipt.delivered': { zh: '已送达', en: 'Delivered' },
+  'receipt.acknowledged': { zh: '已确认', en: 'Acknowledged' },
+
+  'tasks.title': { zh: '应急处置任务', en: 'Response tasks' },
+  'tasks.none': { zh: '暂无任务', en: 'No tasks' },
+  'tasks.deadline': { zh: '截止 {when} {ago}', en: 'due {when} {ago}' },
+  'tasks.summary': { zh: '已完成 {done}/{total}，逾期 {overdue}', en: '{done}/{total} done, {overdue} overdue' },
+  'tasks.overdueList': { zh: '逾期：{orgs}', en: 'Overdue: {orgs}' },
+  'tasks.province': { zh: '省份', en: 'Province' },
+  'tasks.status': { zh: '进展', en: 'Status' },
+  'tasks.report': { zh: '处置报告', en: 'Report' },
+  'tasks.reportPlaceholder': { zh: '处置情况（标记完成时必填）', en: 'What was done (required with done)' },
+  'tasks.send': { zh: '上报进展', en: 'Report status' },
+  'task.pending': { zh: '待处理', en: 'Pending' },
+  'task.accepted': { zh: '已接收', en: 'Accepted' },
+  'task.in_progress': { zh: '处置中', en: 'In progress' },
+  'task.done': { zh: '已完成', en: 'Done' },
+  'task.overdue': { zh: '已逾期', en: 'Overdue' },
+
+  'overview.enterprises': { zh: '企业数', en: 'Enterprises' },
+  'overview.openEscalated': { zh: '未关闭的上报告警', en: 'Open escalated alerts' },
+  'overview.newInPeriod': { zh: '最近时段新增告警', en: 'New alerts, last period' },
+  'overview.tasksOverdue': { zh: '逾期任务', en: 'Overdue tasks' },
+  'overview.heatmap': { zh: '企业风险热力图', en: 'Enterprises by risk' },
+  'overview.heatmapLead': { zh: '按企业类别分组，颜色为未关闭上报告警的最高等级；点击企业筛选告警。', en: 'Grouped by category, coloured by the most serious open escalated alert; click one to filter the alerts.' },
+  'overview.overTime': { zh: '各等级告警数（最近 24 小时，按小时）', en: 'Alerts by grade, last 24 hours by hour' },
+  'overview.topRules': { zh: '命中最多的规则', en: 'Top rules' },
+  'overview.topTechniques': { zh: '主要 ATT&CK for ICS 技术', en: 'Top ATT&CK for ICS techniques' },
+  'overview.silent': { zh: '静默数据源', en: 'Silent sources' },
+  'overview.noSilent': { zh: '没有静默的数据源', en: 'No silent sources' },
+  'overview.noData': { zh: '暂无数据', en: 'No data yet' },
+  'overview.noEnterprises': { zh: '尚无企业数据', en: 'No enterprise has reported yet' },
+  'overview.noOpen': { zh: '无未关闭告警', en: 'No open alerts' },
+  'overview.openCount': { zh: '未关闭 {n} 条', en: '{n} open' },
+  'overview.pick': { zh: '选择一条告警查看定级依据与处置记录（处置由企业完成）。', en: 'Select an alert to see why it got its grade and its audit trail (triage is the enterprise\'s).' },
+  'overview.escalated': { zh: '上报告警', en: 'Escalated alerts' },
+  'overview.filtered': { zh: '仅显示 {org}', en: 'Only {org}' },
+
+  'category.industrial': { zh: '联网工业企业', en: 'Connected industrial enterprises' },
+  'category.platform': { zh: '工业互联网平台企业', en: 'Industrial internet platforms' },
+  'category.idres': { zh: '标识解析企业', en: 'Identifier resolution' },
+  'category.unknown': { zh: '类别未知（尚无态势摘要）', en: 'Category not yet known (no posture summary)' },
+  'industry.automotive': { zh: '汽车', en: 'Automotive' },
+  'industry.aerospace': { zh: '航空航天', en: 'Aerospace' },
+  'industry.petrochemical': { zh: '石化', en: 'Petrochemical' },
+  'industry.machinery': { zh: '装备制造', en: 'Machinery' },
+  'industry.home-appliances': { zh: '家电', en: 'Home appliances' },
+  'industry.electronics': { zh: '电子信息', en: 'Electronics' },
+
+  'issue.advisoryTitle': { zh: '发布安全通报', en: 'Issue an advisory' },
+  'issue.taskTitle': { zh: '下发应急处置任务', en: 'Issue a response task' },
+  'issue.title': { zh: '标题', en: 'Title' },
+  'issue.grade': { zh: '等级', en: 'Grade' },
+  'issue.text': { zh: '正文', en: 'Text' },
+  'issue.targets': { zh: '通报对象', en: 'Targets' },
+  'issue.provinces': { zh: '省份代码', en: 'Province codes' },
+  'issue.provincesHint': { zh: '如 JS, GD；留空为全部', en: 'e.g. JS, GD; empty for all' },
+  'issue.categories': { zh: '企业类别', en: 'Categories' },
+  'issue.industries': { zh: '行业', en: 'Industries' },
+  'issue.orgGrades': { zh: '企业等级', en: 'Enterprise grades' },
+  'issue.orgGrade': { zh: '{g} 级', en: 'grade {g}' },
+  'issue.orgs': { zh: '指定企业', en: 'Named enterprises' },
+  'issue.orgsHint': { zh: '企业标识，以逗号或换行分隔', en: 'Org ids, separated by commas or lines' },
+  'issue.indicators': { zh: '威胁指标', en: 'Indicators' },
+  'issue.ips': { zh: 'IP 地址或网段', en: 'IP addresses or CIDRs' },
+  'issue.identifiers': { zh: '工业互联网标识（前缀以 /* 结尾）', en: 'Identifiers (prefixes end in /*)' },
+  'issue.domains': { zh: '域名', en: 'Domains' },
+  'issue.hashes': { zh: '文件哈希（MD5/SHA-1/SHA-256）', en: 'File hashes (MD5, SHA-1, SHA-256)' },
+  'issue.sigma': { zh: 'Sigma 规则', en: 'Sigma rule' },
+  'issue.sigmaHint': { zh: 'YAML 格式，接收节点将其作为检测规则运行', en: 'YAML; every receiving node runs it as a detection' },
+  'issue.perLine': { zh: '每行一项', en: 'One per line' },
+  'issue.targetOrgs': { zh: '目标企业', en: 'Target enterprises' },
+  'issue.deadline': { zh: '截止时间', en: 'Deadline' },
+  'issue.requiredActions': { zh: '处置要求', en: 'Required actions' },
+  'issue.issueAdvisory': { zh: '发布通报', en: 'Issue advisory' },
+  'issue.issueTask': { zh: '下发任务', en: 'Issue task' },
+  'issue.advisoryIssued': { zh: '已发布“{title}”，送达 {n} 家企业', en: 'Issued "{title}" to {n} enterprises' },
+  'issue.taskIssued': { zh: '已下发“{title}”，共 {n} 家企业', en: 'Issued "{title}" to {n} enterprises' },
+
+  'rules.heading': { zh: '已加载的检测规则', en: 'Loaded rules' },
+  'rules.filter': { zh: '按标题、标识或标签筛选', en: 'Filter by title, id or tag' },
+  'rules.summary': { zh: '共 {n} 条规则，显示 {shown} 条，命中 {hits} 次', en: '{n} rules, {shown} shown, {hits} hits' },
+  'rules.title': { zh: '规则', en: 'Rule' },
+  'rules.level': { zh: '级别', en: 'Level' },
+  'rules.kind': { zh: '类型', en: 'Kind' },
+  'rules.techniques': { zh: 'ATT&CK 技术', en: 'ATT&CK' },
+  'rules.hits': { zh: '命中', en: 'Hits' },
+  'rules.detection': { zh: '检测', en: 'Detection' },
+  'rules.correlation': { zh: '关联', en: 'Correlation' },
+  'rules.scheduled': { zh: '定时检索：{cron}', en: 'scheduled search: {cron}' },
+
+  'hunt.title': { zh: '威胁狩猎', en: 'Hunt' },
+  'hunt.lead': { zh: '在本节点存储的事件上运行一条 Sigma 规则。', en: 'Run one Sigma rule over the events stored at this node.' },
+  'hunt.rule': { zh: 'Sigma 规则（YAML）', en: 'Sigma rule (YAML)' },
+  'hunt.run': { zh: '运行', en: 'Run' },
+  'hunt.matched': { zh: '匹配 {n} 条事件（显示 {shown} 条）', en: '{n} events matched ({shown} shown)' },
+  'hunt.noRecords': { zh: '省级监管账号只能查看统计数据，不能检索原始事件。', en: 'Provincial regulator accounts see aggregates only, never raw events.' },
+} as const satisfies Record<string, Entry>;
+
+export type MessageKey = keyof typeof Dictionary;
+
+/** The label in `language`, `{name}` placeholders filled from `vars` (an unknown placeholder stays as written). */
+export function translate(language: Language, key: MessageKey, vars?: Readonly<Record<string, string | number>>): string {
+  const text: string = Dictionary[key][language];
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
