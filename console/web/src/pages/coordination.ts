@@ -11,6 +11,7 @@ import { ApiError } from '../api.js';
 import type { PageContext } from '../app.js';
 import { h, notice, replace } from '../dom.js';
 import { ago, formatTime, gradeBadge, taskStatusBadge } from '../format.js';
+import type { MessageKey } from '../dictionary.js';
 import { t } from '../i18n.js';
 import type { AdvisoryRecord, ReceiptState, TaskRecord, TaskStatus } from '../types.js';
 
@@ -25,21 +26,34 @@ function receiptState(r: ReceiptState): 'acknowledged' | 'delivered' | 'waiting'
   return r.acknowledged ? 'acknowledged' : r.delivered ? 'delivered' : 'waiting';
 }
 
-export class AdvisoryPanel {
-  readonly element = h('section', { class: 'panel advisories', id: 'advisories' });
-  private readonly records = new Map<string, AdvisoryRecord>();
-  private readonly message = h('div', {});
+/** What tells the two lists apart; the rest of a list is the same for both. */
+interface RecordKind<R> {
+  readonly className: string;
+  readonly path: string;
+  readonly listKey: string;
+  readonly titleKey: MessageKey;
+  readonly noneKey: MessageKey;
+  readonly idOf: (record: R) => string;
+  readonly issuedAtOf: (record: R) => string;
+}
+
+/** A list of coordination records: loaded once, then kept current by live changes (`upsert`). */
+abstract class RecordPanel<R> {
+  readonly element: HTMLElement;
+  private readonly records = new Map<string, R>();
+  protected readonly message = h('div', {});
   private loaded = false;
 
-  constructor(private readonly ctx: PageContext) {
+  constructor(protected readonly ctx: PageContext, private readonly kind: RecordKind<R>) {
+    this.element = h('section', { class: `panel ${kind.className}`, id: kind.className });
     this.render();
   }
 
   async load(): Promise<void> {
     try {
-      const { advisories } = await this.ctx.api.get<{ advisories: AdvisoryRecord[] }>('/advisories');
+      const answer = await this.ctx.api.get<Record<string, R[]>>(this.kind.path);
       this.records.clear();
-      for (const r of advisories) this.records.set(r.advisory.id, r);
+      for (const r of answer[this.kind.listKey] ?? []) this.records.set(this.kind.idOf(r), r);
       this.loaded = true;
       this.render();
     } catch (err) {
@@ -47,21 +61,33 @@ export class AdvisoryPanel {
     }
   }
 
-  upsert(record: AdvisoryRecord): void {
-    this.records.set(record.advisory.id, record);
+  upsert(record: R): void {
+    this.records.set(this.kind.idOf(record), record);
     this.render();
   }
 
+  protected abstract card(record: R): HTMLElement;
+
   private render(): void {
-    const list = [...this.records.values()].sort((a, b) => (a.advisory.issuedAt < b.advisory.issuedAt ? 1 : -1)).slice(0, SHOWN);
+    const { issuedAtOf } = this.kind;
+    const list = [...this.records.values()].sort((a, b) => (issuedAtOf(a) < issuedAtOf(b) ? 1 : -1)).slice(0, SHOWN);
     replace(this.element,
-      h('h2', {}, t('advisories.title')),
+      h('h2', {}, t(this.kind.titleKey)),
       this.message,
       !this.loaded ? h('p', { class: 'muted' }, t('common.loading'))
-        : list.length ? h('ul', { class: 'cards' }, ...list.map((r) => this.card(r))) : h('p', { class: 'muted' }, t('advisories.none')));
+        : list.length ? h('ul', { class: 'cards' }, ...list.map((r) => this.card(r))) : h('p', { class: 'muted' }, t(this.kind.noneKey)));
+  }
+}
+
+export class AdvisoryPanel extends RecordPanel<AdvisoryRecord> {
+  constructor(ctx: PageContext) {
+    super(ctx, {
+      className: 'advisories', path: '/advisories', listKey: 'advisories', titleKey: 'advisories.title', noneKey: 'advisories.none',
+      idOf: (r) => r.advisory.id, issuedAtOf: (r) => r.advisory.issuedAt,
+    });
   }
 
-  private card(record: AdvisoryRecord): HTMLElement {
+  protected card(record: AdvisoryRecord): HTMLElement {
     const { advisory } = record;
     const receipts = Object.entries(record.receipts).sort(([a], [b]) => (a < b ? -1 : 1));
     const delivered = receipts.filter(([, r]) => r.delivered).length;
@@ -108,43 +134,15 @@ export class AdvisoryPanel {
 
 const OPEN_STATUSES: readonly TaskStatus[] = ['pending', 'accepted', 'in_progress', 'overdue'];
 
-export class TaskPanel {
-  readonly element = h('section', { class: 'panel tasks', id: 'tasks' });
-  private readonly records = new Map<string, TaskRecord>();
-  private readonly message = h('div', {});
-  private loaded = false;
-
-  constructor(private readonly ctx: PageContext) {
-    this.render();
+export class TaskPanel extends RecordPanel<TaskRecord> {
+  constructor(ctx: PageContext) {
+    super(ctx, {
+      className: 'tasks', path: '/tasks', listKey: 'tasks', titleKey: 'tasks.title', noneKey: 'tasks.none',
+      idOf: (r) => r.task.id, issuedAtOf: (r) => r.task.issuedAt,
+    });
   }
 
-  async load(): Promise<void> {
-    try {
-      const { tasks } = await this.ctx.api.get<{ tasks: TaskRecord[] }>('/tasks');
-      this.records.clear();
-      for (const r of tasks) this.records.set(r.task.id, r);
-      this.loaded = true;
-      this.render();
-    } catch (err) {
-      replace(this.message, notice('error', errorText(err)));
-    }
-  }
-
-  upsert(record: TaskRecord): void {
-    this.records.set(record.task.id, record);
-    this.render();
-  }
-
-  private render(): void {
-    const list = [...this.records.values()].sort((a, b) => (a.task.issuedAt < b.task.issuedAt ? 1 : -1)).slice(0, SHOWN);
-    replace(this.element,
-      h('h2', {}, t('tasks.title')),
-      this.message,
-      !this.loaded ? h('p', { class: 'muted' }, t('common.loading'))
-        : list.length ? h('ul', { class: 'cards' }, ...list.map((r) => this.card(r))) : h('p', { class: 'muted' }, t('tasks.none')));
-  }
-
-  private card(record: TaskRecord): HTMLElement {
+  protected card(record: TaskRecord): HTMLElement {
     const { task } = record;
     const targets = Object.entries(record.targets).sort(([a], [b]) => (a < b ? -1 : 1));
     const done = targets.filter(([, s]) => s.status === 'done').length;
