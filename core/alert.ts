@@ -5,32 +5,10 @@
  * sends is checked against the same shape the parent stores.
  */
 import { z } from 'zod';
+import { AlertStatuses, ClosedStatuses, Grades, UpperTiers } from './alert-states.js';
 
-export const Grades = ['I', 'II', 'III', 'IV'] as const;
-export type Grade = (typeof Grades)[number];
+export * from './alert-states.js';
 export const GradeSchema = z.enum(Grades);
-
-export const UpperTiers = ['provincial', 'national'] as const;
-export type UpperTier = (typeof UpperTiers)[number];
-
-export const AlertStatuses = ['new', 'acknowledged', 'investigating', 'resolved', 'false_positive'] as const;
-export type AlertStatus = (typeof AlertStatuses)[number];
-
-/** Statuses after which a hit of the same key opens a new alert instead of counting on the old one. */
-export const ClosedStatuses: readonly AlertStatus[] = ['resolved', 'false_positive'];
-
-/**
- * Which status may follow which. Open alerts move forward or close; a
- * closed alert may be reopened for investigation (a resolution found wrong),
- * never silently back to `new`.
- */
-export const AlertTransitions: Readonly<Record<AlertStatus, readonly AlertStatus[]>> = {
-  new: ['acknowledged', 'investigating', 'resolved', 'false_positive'],
-  acknowledged: ['investigating', 'resolved', 'false_positive'],
-  investigating: ['resolved', 'false_positive'],
-  resolved: ['investigating'],
-  false_positive: ['investigating'],
-};
 
 const IsoTime = z.iso.datetime({ offset: true });
 

@@ -12,8 +12,9 @@ import { z } from 'zod';
 import { IpSchema } from './event.js';
 import { loadConfigFile } from './config.js';
 
-export const Categories = ['industrial', 'platform', 'idres'] as const;
-export const Industries = ['automotive', 'aerospace', 'petrochemical', 'machinery', 'home-appliances', 'electronics'] as const;
+import { Categories, Industries } from './org-kinds.js';
+
+export { Categories, Industries } from './org-kinds.js';
 export const Criticalities = ['low', 'medium', 'high', 'critical'] as const;
 export const AssetKinds = [
   'gateway', 'firewall', 'plc', 'hmi', 'scada', 'historian', 'engineering-workstation', 'rtu',

@@ -47,6 +47,10 @@ export interface NodeSpec {
   readonly rules?: readonly string[];
   /** Run an HTTP ingest source (enterprises) on an ephemeral port of `host`. */
   readonly ingest?: boolean;
+  /** The console's user list (`console.accounts`), for tests that log people in. */
+  readonly accounts?: string;
+  /** Items per uplink request and downlink page (default 3, so paging through a backlog is exercised). */
+  readonly batchSize?: number;
 }
 
 export function nodeUrl(spec: Pick<NodeSpec, 'host' | 'port'>): string {
@@ -63,13 +67,12 @@ export async function startFederationNode(spec: NodeSpec, dir: string, registry:
     dataDir: join(dir, spec.id),
     ...(spec.ingest ? { ingestTokens: join(repoRoot, 'seeds', 'tokens.yaml') } : {}),
     detector: { rules: [...(spec.rules ?? [join(repoRoot, 'rules')])], reloadIntervalMs: 200, quietBeforeClockMs: 500 },
-    console: { listen: { host: spec.host, port: spec.port }, apiTokens: tokens },
+    console: { listen: { host: spec.host, port: spec.port }, apiTokens: tokens, ...(spec.accounts ? { accounts: spec.accounts } : {}) },
     federation: {
       ...(spec.parent ? {
         parent: {
           url: spec.parent.url, linkId: spec.parent.linkId, tier: spec.parent.tier, secret: { value: linkSecret(spec.parent.linkId) },
-          // Small batches, so that paging through a backlog is exercised too.
-          idleMs: 200, backoff: { initialMs: 100, maxMs: 1000 }, batchSize: 3,
+          idleMs: 200, backoff: { initialMs: 100, maxMs: 1000 }, batchSize: spec.batchSize ?? 3,
         },
       } : {}),
       children: (spec.children ?? []).map((c) => ({ linkId: c.linkId, orgs: [...c.orgs], secret: { value: linkSecret(c.linkId) } })),

@@ -11,22 +11,9 @@ import type { Alert, AlertStatus, AuditEntry, Grade } from '../../../core/alert.
 
 export type { Alert, AlertStatus, AuditEntry, Grade };
 
-export const Grades: readonly Grade[] = ['I', 'II', 'III', 'IV'];
-export const AlertStatuses: readonly AlertStatus[] = ['new', 'acknowledged', 'investigating', 'resolved', 'false_positive'];
-export const ClosedStatuses: readonly AlertStatus[] = ['resolved', 'false_positive'];
-
-/** Mirrors AlertTransitions of core/alert.ts: the buttons a status offers. */
-export const AlertTransitions: Readonly<Record<AlertStatus, readonly AlertStatus[]>> = {
-  new: ['acknowledged', 'investigating', 'resolved', 'false_positive'],
-  acknowledged: ['investigating', 'resolved', 'false_positive'],
-  investigating: ['resolved', 'false_positive'],
-  resolved: ['investigating'],
-  false_positive: ['investigating'],
-};
-
-/** core/orgs.ts Industries and Categories: the advisory form's target choices. */
-export const Industries = ['automotive', 'aerospace', 'petrochemical', 'machinery', 'home-appliances', 'electronics'] as const;
-export const Categories = ['industrial', 'platform', 'idres'] as const;
+// The same data the node checks against (zod-free modules, bundled as they are).
+export { AlertStatuses, AlertTransitions, ClosedStatuses, Grades } from '../../../core/alert-states.js';
+export { Categories, Industries } from '../../../core/org-kinds.js';
 
 export type Tier = 'enterprise' | 'provincial' | 'national';
 
