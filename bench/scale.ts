@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +29,7 @@ import { ElasticsearchStore } from '../core/store/elasticsearch/es-store.js';
 import { JsonLogger } from '../core/telemetry.js';
 import { ensureEngines, runEngines, type RunningEngines } from '../infra/engines-env.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
+import { processCpuSeconds } from './process-stats.js';
 import { machine, writeSection } from './report.js';
 import { simulatorEvents } from './sample-events.js';
 
@@ -62,18 +63,6 @@ function startDetector(config: string): { child: ChildProcess; failed: Promise<n
   });
   failed.catch(() => undefined); // raced below while the run lasts
   return { child, failed };
-}
-
-/** User + system CPU seconds of a live process, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat; the split above starts at field 3.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function run(detectors: number, events: readonly EcsEvent[], engines: RunningEngines): Promise<RunResult> {
@@ -128,7 +117,7 @@ async function run(detectors: number, events: readonly EcsEvent[], engines: Runn
       if (count >= high) [highAt, highCount] = [Date.now(), count];
     }
     const seconds = (highAt - lowAt!) / 1000;
-    const cpu = children.reduce((sum, child) => sum + cpuSeconds(child.pid), 0);
+    const cpu = children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0);
     const hits = (await store.searchRuleHits({ limit: 10_000 })).length;
     return { detectors, eventsPerSecond: Math.round((highCount - lowCount) / seconds), seconds, ruleHits: hits, detectorCpuSeconds: cpu };
   } finally {

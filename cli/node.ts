@@ -31,6 +31,8 @@ import { ConsoleServer } from '../console/server.js';
 import { Accounts } from '../console/accounts/accounts.js';
 import { sessionAuthenticator } from '../console/accounts/session-auth.js';
 import { LiveHub } from '../console/live/hub.js';
+import { LiveRelay } from '../console/live/live-relay.js';
+import type { LiveChange } from '../console/live/visibility.js';
 import { firstAuthenticated, tokenAuthenticator } from '../console/live/auth.js';
 import { DetectorStage } from '../detector/stage.js';
 import { AlertBook } from '../detector/alerts/alert-book.js';
@@ -140,19 +142,25 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
   try {
     const store = has('detector') || has('console') ? await openStore(config.store, registry) : undefined;
     if (store) stack.push(() => store.close());
-    const bus = has('collector') || has('detector') ? openBus(config.bus, log) : undefined;
+    // A console process scaled out hears the detectors' alerts on the bus (the live relay).
+    const relayed = config.bus.type === 'kafka' && (has('console') || has('detector'));
+    const bus = has('collector') || has('detector') || relayed ? openBus(config.bus, log) : undefined;
     if (bus) stack.push(() => bus.close());
 
     let coordination: Coordination | undefined;
     let alerts: AlertBook | undefined;
-    // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks).
+    // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks),
+    // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
     const hub = has('console') && config.console ? new LiveHub({ log, metrics, provinceOf: (id) => registry.get(id)?.province }) : undefined;
+    const relay = relayed && bus ? await LiveRelay.start({ bus, log, nodeId: config.node.id, ...(hub ? { hub } : {}) }) : undefined;
+    if (relay) stack.push(() => relay.close());
+    const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;
     if (store && gradingPolicy) {
       coordination = new Coordination({
         store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log,
         ...(config.federation ? { federation: config.federation } : {}),
         runAgent: has('console'),
-        ...(hub ? { publish: (change) => hub.publish(change) } : {}),
+        ...(publish ? { publish } : {}),
       });
       alerts = new AlertBook({
         store, registry, policy: () => gradingPolicy, nodeId: config.node.id,

@@ -13,17 +13,18 @@
  * (./roles.ts `adminReachOf`): an enterprise admin cannot take over a
  * node-admin account of its org by resetting its password.
  */
-import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { AccessDenied, accessOf, requirePermission, type Access } from '../access.js';
-import { ApiProblem, authenticate, body, noteCaller, params, remoteAddress, route, sessionOf, type AuthDeps } from '../api-support.js';
+import type { ApiRoutes } from '../api-routes.js';
+import { ApiProblem, noteCaller, remoteAddress, sessionOf, type AuthDeps } from '../api-support.js';
 import { Limit, List, Time } from '../query-schemas.js';
 import type { Accounts } from './accounts.js';
+import { AuditEntrySchema } from './audit-log.js';
 import { clearedSessionCookie, sessionCookie, sessionSecretOf } from './cookies.js';
 import { PasswordSchema } from './password.js';
-import { adminReachOf, RoleSchema, StandardRoles, type AdminReach } from './roles.js';
+import { adminReachOf, Permissions, RoleSchema, StandardRoles, type AdminReach } from './roles.js';
 import { csrfTokenOf, type OpenSession } from './sessions.js';
-import { AccountError, publicUser, UserIdSchema, type UserRecord } from './users.js';
+import { AccountError, publicUser, UserIdSchema, UserRecordSchema, type UserRecord } from './users.js';
 
 const LoginBody = z.strictObject({ user: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
 const NewUserBody = z.strictObject({
@@ -74,11 +75,30 @@ function mayManage(access: Access, reach: AdminReach, user: Pick<UserRecord, 'or
   return (reach.scope === 'node' || user.org === access.org.id) && user.roles.every((r) => reach.grants.includes(r));
 }
 
-export function accountsRouter(api: AuthDeps, accounts: Accounts): Router {
+/** A user as the API shows it: the record without its password hash. */
+const PublicUserSchema = UserRecordSchema.omit({ passwordHash: true });
+const UserAnswer = z.strictObject({ user: PublicUserSchema });
+const UserChangeAnswer = z.strictObject({
+  user: PublicUserSchema,
+  sessionsEnded: z.number().int().min(0).describe('how many of the user\'s login sessions this ended'),
+});
+
+const SessionView = z.strictObject({
+  user: z.strictObject({ id: z.string(), displayName: z.string(), roles: z.array(RoleSchema) }),
+  org: z.strictObject({ id: z.string(), name: z.string(), tier: z.enum(['enterprise', 'provincial', 'national']) }),
+  permissions: z.array(z.enum(Permissions)),
+  csrfToken: z.string().describe('send it as the x-iisa-csrf header with every change made with this session'),
+  expiresAt: z.string().describe('when the session ends, used or not'),
+  idleExpiresAt: z.string().describe('when the session ends if it is not used before'),
+});
+
+const Cursor = z.string().optional().describe('pass back as `cursor` for the next page; absent on the last page');
+
+const ACCOUNT_BODY_LIMIT = '64kb';
+const MANAGE_USERS = 'Needs manage-users: a node-admin manages the users of every org the node serves, an enterprise-admin those of its own org; either only users whose every role it may grant itself.';
+
+export function addAccountRoutes(routes: ApiRoutes, api: AuthDeps, accounts: Accounts): void {
   const { registry } = api;
-  const router = express.Router();
-  // Per route: requests for the routers mounted after this one keep their own body limits.
-  const json = express.json({ limit: '64kb' });
 
   const sessionView = (user: UserRecord, session: OpenSession, secret: string, access: Access) => ({
     user: { id: user.id, displayName: user.displayName, roles: access.roles },
@@ -89,121 +109,169 @@ export function accountsRouter(api: AuthDeps, accounts: Accounts): Router {
     idleExpiresAt: accounts.sessions.endsAt(session.record),
   });
 
-  router.post('/auth/login', json, route(async (req, res) => {
-    const b = body(LoginBody, req);
-    const outcome = await accounts.login(b.user, b.password, remoteAddress(req));
-    if (outcome.kind === 'limited') {
-      throw new ApiProblem(429, 'too-many-attempts', `too many failed logins; try again in ${outcome.retryAfterSeconds} seconds`,
-        { 'Retry-After': String(outcome.retryAfterSeconds) });
-    }
-    // One answer for an unknown name, a wrong password and a disabled account.
-    if (outcome.kind === 'refused') throw new ApiProblem(401, 'login-failed', 'wrong user name or password');
-    const { user, session, secret } = outcome;
-    const access = accessOf({ kind: 'user', tokenId: user.id, orgId: user.org, roles: user.roles }, registry);
-    noteCaller(req, access);
-    res.setHeader('Set-Cookie', sessionCookie(secret, accounts.sessions.limits.absoluteMs / 1000, req.secure));
-    res.json(sessionView(user, session, secret, access));
-  }));
-
-  router.post('/auth/logout', json, route(async (req, res) => {
-    const current = sessionOf(req);
-    const secret = sessionSecretOf(req);
-    if (secret) await accounts.sessions.end(secret);
-    res.setHeader('Set-Cookie', clearedSessionCookie(req.secure));
-    // Without a live session there is nothing to end, and nothing to put on record.
-    if (!current) throw new ApiProblem(401, 'unauthenticated', 'no live session to end');
-    noteCaller(req, current.access);
-    res.json({ loggedOut: true, user: current.user.id });
-  }));
-
-  router.get('/auth/session', route(async (req, res) => {
-    const current = sessionOf(req);
-    if (!current) throw new ApiProblem(401, 'unauthenticated', sessionSecretOf(req) ? 'your session has ended (expired or logged out); log in again' : 'not logged in');
-    res.json(sessionView(current.user, current.session, current.secret, current.access));
-  }));
-
-  router.get('/users', route(async (req, res) => {
-    const access = authenticate(req, api);
-    const reach = reachOf(access, 'manage-users');
-    const q = params(UserListParams, req);
-    const orgIds = reachOrgs(access, reach, q.org);
-    const page = await accounts.users.list({ ...(orgIds ? { orgIds } : {}), ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { cursor: q.cursor } : {}) });
-    res.json({ users: page.users.map(publicUser), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
-  }));
-
-  /** The user `:id` if the caller may manage it; 404 otherwise (another org's users are not the caller's to know of). */
-  async function managed(req: Request, access: Access, reach: AdminReach): Promise<UserRecord> {
-    const id = String(req.params.id);
+  /** The user `id` if the caller may manage it; 404 otherwise (another org's users are not the caller's to know of). */
+  async function managed(id: string, access: Access, reach: AdminReach): Promise<UserRecord> {
     const user = await accounts.users.get(id);
     if (!user || (reach.scope === 'org' && user.org !== access.org.id)) throw new ApiProblem(404, 'not-found', `no user ${id}`);
     if (!mayManage(access, reach, user)) throw new AccessDenied(`${id} holds roles ${user.roles.join(', ')}, beyond what ${access.principal.tokenId} may grant`);
     return user;
   }
 
-  router.get('/users/:id', route(async (req, res) => {
-    const access = authenticate(req, api);
-    const reach = reachOf(access, 'manage-users');
-    const id = String(req.params.id);
-    const user = await accounts.users.get(id);
-    if (!user || (reach.scope === 'org' && user.org !== access.org.id)) throw new ApiProblem(404, 'not-found', `no user ${id}`);
-    res.json({ user: publicUser(user) });
-  }));
+  routes.add({
+    method: 'post', path: '/auth/login', tag: 'accounts', summary: 'Log in: opens a session, sets its cookie and answers the CSRF token',
+    description: 'Anyone may call it. A wrong user name, a wrong password and a disabled account get the same 401.',
+    public: true, body: LoginBody, bodyLimit: ACCOUNT_BODY_LIMIT,
+    refusals: { 429: 'too many failed logins from this address or for this user; Retry-After says when to try again' },
+    response: SessionView,
+    handle: async ({ req, res, body: b }) => {
+      const outcome = await accounts.login(b.user, b.password, remoteAddress(req));
+      if (outcome.kind === 'limited') {
+        throw new ApiProblem(429, 'too-many-attempts', `too many failed logins; try again in ${outcome.retryAfterSeconds} seconds`,
+          { 'Retry-After': String(outcome.retryAfterSeconds) });
+      }
+      // One answer for an unknown name, a wrong password and a disabled account.
+      if (outcome.kind === 'refused') throw new ApiProblem(401, 'login-failed', 'wrong user name or password');
+      const { user, session, secret } = outcome;
+      const access = accessOf({ kind: 'user', tokenId: user.id, orgId: user.org, roles: user.roles }, registry);
+      noteCaller(req, access);
+      res.setHeader('Set-Cookie', sessionCookie(secret, accounts.sessions.limits.absoluteMs / 1000, req.secure));
+      return sessionView(user, session, secret, access);
+    },
+  });
 
-  router.post('/users', json, route(async (req, res) => {
-    const access = authenticate(req, api);
-    const reach = reachOf(access, 'manage-users');
-    const b = body(NewUserBody, req);
-    const orgId = b.org ?? access.org.id;
-    const org = registry.get(orgId);
-    if (!org) throw new ApiProblem(400, 'bad-request', `no org ${orgId} in the registry`);
-    const roles = b.roles ?? [StandardRoles[org.tier]];
-    if (!mayManage(access, reach, { org: orgId, roles })) {
-      throw new AccessDenied(reach.scope === 'org' && orgId !== access.org.id
-        ? `${access.org.id} administers its own org only, not ${orgId}`
-        : `${access.principal.tokenId} may grant ${reach.grants.join(', ')} only`);
-    }
-    const user = await accounts.users.create({ id: b.id, org: orgId, displayName: b.displayName, roles, password: b.password }).catch(accountRefusal);
-    res.status(201).json({ user: publicUser(user) });
-  }));
+  routes.add({
+    method: 'post', path: '/auth/logout', tag: 'accounts', summary: 'Log out: ends the session and clears its cookie',
+    description: 'Needs the session\'s cookie and CSRF header. The cookie is cleared even when there is no live session to end (401).',
+    public: true,
+    response: z.strictObject({ loggedOut: z.literal(true), user: z.string() }),
+    handle: async ({ req, res }) => {
+      const current = sessionOf(req);
+      const secret = sessionSecretOf(req);
+      if (secret) await accounts.sessions.end(secret);
+      res.setHeader('Set-Cookie', clearedSessionCookie(req.secure));
+      // Without a live session there is nothing to end, and nothing to put on record.
+      if (!current) throw new ApiProblem(401, 'unauthenticated', 'no live session to end');
+      noteCaller(req, current.access);
+      return { loggedOut: true as const, user: current.user.id };
+    },
+  });
 
-  router.post('/users/:id/disable', json, route(async (req, res) => {
-    const access = authenticate(req, api);
-    const user = await managed(req, access, reachOf(access, 'manage-users'));
-    if (access.principal.kind === 'user' && user.id === access.principal.tokenId) throw new ApiProblem(409, 'conflict', 'you cannot disable your own account');
-    const changed = await accounts.users.setDisabled(user.id, true).catch(accountRefusal);
-    const ended = await accounts.sessions.endAllOf(user.id);
-    res.json({ user: publicUser(changed), sessionsEnded: ended });
-  }));
+  routes.add({
+    method: 'get', path: '/auth/session', tag: 'accounts', summary: 'The logged-in user, its org, permissions and the CSRF token again',
+    description: 'Answers for a session cookie only (not an API token); 401 without a live session.',
+    public: true,
+    response: SessionView,
+    handle: async ({ req }) => {
+      const current = sessionOf(req);
+      if (!current) throw new ApiProblem(401, 'unauthenticated', sessionSecretOf(req) ? 'your session has ended (expired or logged out); log in again' : 'not logged in');
+      return sessionView(current.user, current.session, current.secret, current.access);
+    },
+  });
 
-  router.post('/users/:id/enable', json, route(async (req, res) => {
-    const access = authenticate(req, api);
-    const user = await managed(req, access, reachOf(access, 'manage-users'));
-    const changed = await accounts.users.setDisabled(user.id, false).catch(accountRefusal);
-    res.json({ user: publicUser(changed) });
-  }));
+  routes.add({
+    method: 'get', path: '/users', tag: 'accounts', summary: 'Users, one page at a time',
+    description: 'Needs manage-users: a node-admin lists the users of every org the node serves (or of `org`), an enterprise-admin those of its own org.',
+    query: UserListParams,
+    response: z.strictObject({ users: z.array(PublicUserSchema), nextCursor: Cursor }),
+    authorize: (a) => { reachOf(a, 'manage-users'); },
+    handle: async ({ access, query: q }) => {
+      const reach = reachOf(access, 'manage-users');
+      const orgIds = reachOrgs(access, reach, q.org);
+      const page = await accounts.users.list({ ...(orgIds ? { orgIds } : {}), ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return { users: page.users.map(publicUser), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    },
+  });
 
-  router.post('/users/:id/password', json, route(async (req, res) => {
-    const access = authenticate(req, api);
-    const user = await managed(req, access, reachOf(access, 'manage-users'));
-    const b = body(PasswordBody, req);
-    const changed = await accounts.users.setPassword(user.id, b.password).catch(accountRefusal);
-    // Whoever knew the old password is logged out everywhere.
-    const ended = await accounts.sessions.endAllOf(user.id);
-    res.json({ user: publicUser(changed), sessionsEnded: ended });
-  }));
+  routes.add({
+    method: 'get', path: '/users/:id', tag: 'accounts', summary: 'One user',
+    description: 'Needs manage-users; an enterprise-admin sees the users of its own org only (another org\'s is a 404).',
+    response: UserAnswer,
+    handle: async ({ access, path }) => {
+      const reach = reachOf(access, 'manage-users');
+      const id = path.id;
+      const user = await accounts.users.get(id);
+      if (!user || (reach.scope === 'org' && user.org !== access.org.id)) throw new ApiProblem(404, 'not-found', `no user ${id}`);
+      return { user: publicUser(user) };
+    },
+  });
 
-  router.get('/audit-log', route(async (req, res) => {
-    const access = authenticate(req, api);
-    const reach = reachOf(access, 'read-audit');
-    const q = params(AuditParams, req);
-    const orgs = reachOrgs(access, reach, q.org);
-    const page = await accounts.audit.list({
-      ...(orgs ? { orgs } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}),
-      ...(q.actor ? { actor: q.actor } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
-      ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { cursor: q.cursor } : {}),
-    });
-    res.json(page);
-  }));
+  routes.add({
+    method: 'post', path: '/users', tag: 'accounts', summary: 'Create a user with a password and roles',
+    description: `${MANAGE_USERS} Without roles the user gets the standard role of its org's tier.`,
+    body: NewUserBody, bodyLimit: ACCOUNT_BODY_LIMIT, status: 201,
+    refusals: { 409: 'a user of that name exists already' },
+    response: UserAnswer,
+    authorize: (a) => { reachOf(a, 'manage-users'); },
+    handle: async ({ access, body: b }) => {
+      const reach = reachOf(access, 'manage-users');
+      const orgId = b.org ?? access.org.id;
+      const org = registry.get(orgId);
+      if (!org) throw new ApiProblem(400, 'bad-request', `no org ${orgId} in the registry`);
+      const roles = b.roles ?? [StandardRoles[org.tier]];
+      if (!mayManage(access, reach, { org: orgId, roles })) {
+        throw new AccessDenied(reach.scope === 'org' && orgId !== access.org.id
+          ? `${access.org.id} administers its own org only, not ${orgId}`
+          : `${access.principal.tokenId} may grant ${reach.grants.join(', ')} only`);
+      }
+      const user = await accounts.users.create({ id: b.id, org: orgId, displayName: b.displayName, roles, password: b.password }).catch(accountRefusal);
+      return { user: publicUser(user) };
+    },
+  });
 
-  return router;
+  routes.add({
+    method: 'post', path: '/users/:id/disable', tag: 'accounts', summary: 'Disable a user and end its sessions',
+    description: MANAGE_USERS,
+    refusals: { 409: 'the caller tried to disable its own account' },
+    response: UserChangeAnswer,
+    handle: async ({ access, path }) => {
+      const user = await managed(path.id, access, reachOf(access, 'manage-users'));
+      if (access.principal.kind === 'user' && user.id === access.principal.tokenId) throw new ApiProblem(409, 'conflict', 'you cannot disable your own account');
+      const changed = await accounts.users.setDisabled(user.id, true).catch(accountRefusal);
+      const ended = await accounts.sessions.endAllOf(user.id);
+      return { user: publicUser(changed), sessionsEnded: ended };
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/users/:id/enable', tag: 'accounts', summary: 'Enable a disabled user',
+    description: MANAGE_USERS,
+    response: UserAnswer,
+    handle: async ({ access, path }) => {
+      const user = await managed(path.id, access, reachOf(access, 'manage-users'));
+      const changed = await accounts.users.setDisabled(user.id, false).catch(accountRefusal);
+      return { user: publicUser(changed) };
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/users/:id/password', tag: 'accounts', summary: 'Set a user\'s password and end its sessions',
+    description: MANAGE_USERS,
+    body: PasswordBody, bodyLimit: ACCOUNT_BODY_LIMIT,
+    response: UserChangeAnswer,
+    authorize: (a) => { reachOf(a, 'manage-users'); },
+    handle: async ({ access, path, body: b }) => {
+      const user = await managed(path.id, access, reachOf(access, 'manage-users'));
+      const changed = await accounts.users.setPassword(user.id, b.password).catch(accountRefusal);
+      // Whoever knew the old password is logged out everywhere.
+      const ended = await accounts.sessions.endAllOf(user.id);
+      return { user: publicUser(changed), sessionsEnded: ended };
+    },
+  });
+
+  routes.add({
+    method: 'get', path: '/audit-log', tag: 'audit', summary: 'The audit log: who changed what, newest first, one page at a time',
+    description: 'Needs read-audit: a node-admin reads every entry (or those of `org`), an enterprise-admin its own org\'s.',
+    query: AuditParams,
+    response: z.strictObject({ entries: z.array(AuditEntrySchema), nextCursor: Cursor }),
+    authorize: (a) => { reachOf(a, 'read-audit'); },
+    handle: async ({ access, query: q }) => {
+      const reach = reachOf(access, 'read-audit');
+      const orgs = reachOrgs(access, reach, q.org);
+      return accounts.audit.list({
+        ...(orgs ? { orgs } : {}), ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}),
+        ...(q.actor ? { actor: q.actor } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
+        ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+    },
+  });
 }

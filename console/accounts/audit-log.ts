@@ -10,32 +10,27 @@
  * creating a user of an enterprise shows in that enterprise's log too),
  * `actor`, `outcome`.
  */
+import { z } from 'zod';
 import { uuidv7 } from '../../core/ids.js';
 import { Collections, type DocumentStore } from '../../core/store/documents.js';
 
-export interface AuditEntry {
-  readonly id: string;
-  /** ISO time of the answer. */
-  readonly at: string;
-  /** The user or API token that acted; absent when nobody was authenticated (a login names the user it opened). */
-  readonly actor?: string;
-  readonly actorKind?: 'user' | 'token';
-  /** The actor's org. */
-  readonly org?: string;
-  /** The org the change concerns, when it differs from the actor's. */
-  readonly targetOrg?: string;
-  readonly method: string;
-  /** The route pattern, e.g. /api/v1/alerts/:id/status. */
-  readonly route: string;
-  /** The id of what was changed (alert, advisory, task, user, suppression), when known. */
-  readonly target?: string;
-  readonly status: number;
-  readonly outcome: 'ok' | 'refused';
-  /** The refusal's message. */
-  readonly reason?: string;
-  /** The client address as the socket saw it (canonical IPv4 or IPv6). */
-  readonly remote?: string;
-}
+/** One entry as stored and as GET /api/v1/audit-log answers it. */
+export const AuditEntrySchema = z.strictObject({
+  id: z.string(),
+  at: z.string().describe('ISO time of the answer'),
+  actor: z.string().optional().describe('the user or API token that acted; absent when nobody was authenticated (a login names the user it opened)'),
+  actorKind: z.enum(['user', 'token']).optional(),
+  org: z.string().optional().describe('the actor\'s org'),
+  targetOrg: z.string().optional().describe('the org the change concerns, when it differs from the actor\'s'),
+  method: z.string(),
+  route: z.string().describe('the route pattern, e.g. /api/v1/alerts/:id/status'),
+  target: z.string().optional().describe('the id of what was changed (alert, advisory, task, user, suppression), when known'),
+  status: z.number().int(),
+  outcome: z.enum(['ok', 'refused']),
+  reason: z.string().optional().describe('the refusal\'s message'),
+  remote: z.string().optional().describe('the client address as the socket saw it (canonical IPv4 or IPv6)'),
+});
+export type AuditEntry = Readonly<z.output<typeof AuditEntrySchema>>;
 
 export interface AuditQuery {
   /** Entries of these orgs (as actor's or target's); undefined: all. */

@@ -2,9 +2,8 @@
  * What a live client may see of each kind of change, and in what shape:
  * one function per kind, keyed by kind in `LiveVisibility`. Each answers the
  * change as the caller may see it, or undefined when it may not see it at
- * all. They mirror the REST rules of ../coordination-api.ts (`canSeeAlert`,
- * GET /posture, `advisoryVisible`/`advisoryView`, `taskVisible`/`taskView`)
- * so that a socket never shows what the API would refuse:
+ * all. The REST routes (../coordination-api/) answer through the same
+ * functions, so that a socket never shows what the API would refuse:
  *   alert     an enterprise its own; a regulator or the national center
  *             alerts of orgs it sees that were escalated to its tier (and
  *             its own org's)
@@ -49,7 +48,7 @@ function sees(access: Access, orgId: string): boolean {
   return access.visible === undefined || access.visible.includes(orgId);
 }
 
-/** Mirrors canSeeAlert: beyond its own org, a regulator sees what was escalated to its tier. */
+/** Beyond its own org, a regulator sees what was escalated to its tier. */
 export function visibleAlert(access: Access, alert: Alert): Alert | undefined {
   if (!sees(access, alert.orgId)) return undefined;
   const tier = access.org.tier;
@@ -57,7 +56,7 @@ export function visibleAlert(access: Access, alert: Alert): Alert | undefined {
   return undefined;
 }
 
-/** Mirrors GET /posture: the summaries of the orgs the caller sees (scopeFor 'aggregates'). */
+/** The summaries of the orgs the caller sees (as GET /posture, scopeFor 'aggregates'). */
 export function visiblePosture(access: Access, posture: Posture): Posture | undefined {
   return sees(access, posture.orgId) ? posture : undefined;
 }
@@ -72,7 +71,7 @@ function visibleIds(access: Access, ids: readonly string[]): string[] {
   return ids.filter((id) => sees(access, id));
 }
 
-/** Mirrors advisoryVisible + advisoryView. */
+/** Issued by the caller or addressed to an org it sees; receipts and target orgs of the others left out. */
 export function visibleAdvisory(access: Access, record: AdvisoryRecord): AdvisoryRecord | undefined {
   const { advisory } = record;
   const own = advisory.issuer === access.org.id;
@@ -86,10 +85,10 @@ export function visibleAdvisory(access: Access, record: AdvisoryRecord): Advisor
   };
 }
 
-/** A task as the caller may see it, with the rollup over the targets it sees (mirrors taskView). */
+/** A task as the caller may see it, with the rollup over the targets it sees. */
 export type TaskView = TaskRecord & { readonly rollup: ReturnType<typeof rollupByProvince> };
 
-/** Mirrors taskVisible + taskView. */
+/** As for advisories, with the per-province rollup over the targets the caller sees. */
 export function visibleTask(access: Access, record: TaskRecord, ctx: VisibilityContext): TaskView | undefined {
   const own = record.task.issuer === access.org.id;
   if (!(access.visible === undefined || own || Object.keys(record.targets).some((org) => sees(access, org)))) return undefined;

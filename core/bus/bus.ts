@@ -59,6 +59,15 @@ export interface SubscribeOptions<T = unknown> {
   readonly maxBatch?: number;
   /** Keep handled messages for state rebuilding after a takeover (see `Retention`). */
   readonly retain?: Retention<T>;
+  /**
+   * Where a group the bus has never seen starts: at the oldest message kept
+   * or at the next one published. Default: the bus's setting (Kafka's
+   * `startFrom`). 'latest' is for listeners that care only about what
+   * happens from now on (live views). On the in-process bus, which keeps
+   * nothing once every group has it, 'latest' leaves what was published
+   * before any group existed to the first group from the earliest.
+   */
+  readonly startAt?: 'earliest' | 'latest';
 }
 
 export interface Subscription {
@@ -79,4 +88,6 @@ export const Topics = {
   deadLetters: 'iisa.dead-letters',
   ruleHits: 'iisa.rule-hits',
   alerts: 'iisa.alerts',
+  /** Changes for the consoles' live views, from every process of a node that makes them (console/live/live-relay.ts). */
+  live: 'iisa.live',
 } as const;

@@ -13,7 +13,7 @@
  * the messages were queued for has handled them. A group lives from its
  * first subscriber on, even while it has no consumer (its messages wait, as
  * in a Kafka consumer group); messages published before any group exists
- * wait for, and go to, the first group that subscribes.
+ * wait for, and go to, the first group that subscribes from the earliest.
  *
  * A handler must not await a publish to a topic its own group consumes:
  * that publish waits for the handler, which waits for the publish.
@@ -165,8 +165,15 @@ interface Group {
 interface Topic {
   readonly name: string;
   readonly groups: Map<string, Group>;
-  /** Where messages wait while `groups` is empty; adopted by the first group. */
+  /**
+   * Where messages published while no group exists wait, until a group
+   * starting from the earliest subscribes and adopts them (a group starting
+   * at the latest leaves them waiting). Once any group exists, messages go
+   * to the groups there are, as to a second group.
+   */
   unclaimed: Group;
+  /** Whether a group adopted `unclaimed` (from then on it holds nothing). */
+  claimed: boolean;
   /** Publishes queue their messages one after another, in call order. */
   tail: Promise<void>;
   /** The publish at the head of `tail`, waiting for room. */
@@ -214,17 +221,18 @@ export class InMemoryBus implements Bus {
 
   async subscribe<T>(topic: string, options: SubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription> {
     this.assertOpen('subscribe');
-    const { group: name, maxBatch = DEFAULT_MAX_BATCH } = options;
+    const { group: name, maxBatch = DEFAULT_MAX_BATCH, startAt } = options;
     if (typeof name !== 'string' || name === '') throw new TypeError(`subscribe to ${topic}: group must be a non-empty string`);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`subscribe to ${topic}: maxBatch must be a positive integer, got ${maxBatch}`);
     const state = this.topic(topic);
     let group = state.groups.get(name);
     if (group === undefined) {
-      if (state.groups.size === 0) {
-        // The first group takes what was published before anyone listened.
+      if (!state.claimed && startAt !== 'latest') {
+        // The first group from the earliest takes what was published before it listened.
         group = state.unclaimed;
         group.name = name;
         state.unclaimed = newGroup(state);
+        state.claimed = true;
       } else {
         group = newGroup(state, name);
       }
@@ -269,7 +277,7 @@ export class InMemoryBus implements Bus {
   buffered(topic: string, group?: string): number {
     const state = this.topics.get(topic);
     if (state === undefined) return 0;
-    if (group === undefined) return state.groups.size === 0 ? state.unclaimed.buffered : 0;
+    if (group === undefined) return state.unclaimed.buffered;
     return state.groups.get(group)?.buffered ?? 0;
   }
 
@@ -296,6 +304,7 @@ export class InMemoryBus implements Bus {
     let next = 0;
     while (next < messages.length) {
       this.assertOpen('publish');
+      // Only while nobody listens at all do messages wait (for the first group from the earliest).
       const targets = state.groups.size > 0 ? [...state.groups.values()] : [state.unclaimed];
       let room = Infinity;
       for (const group of targets) room = Math.min(room, this.capacity - group.buffered);
@@ -380,7 +389,7 @@ export class InMemoryBus implements Bus {
   private topic(name: string): Topic {
     let state = this.topics.get(name);
     if (state === undefined) {
-      const created: Topic = { name, groups: new Map(), unclaimed: undefined as unknown as Group, tail: Promise.resolve(), spaceWaiter: null };
+      const created: Topic = { name, groups: new Map(), unclaimed: undefined as unknown as Group, claimed: false, tail: Promise.resolve(), spaceWaiter: null };
       created.unclaimed = newGroup(created);
       this.topics.set(name, created);
       state = created;

@@ -214,10 +214,14 @@ export class AlertBook {
   /** Create a suppression (see core/alert.ts). */
   async suppress(input: { orgId: string; ruleId?: string; match: Record<string, string | number>; reason: string; expiresAt: string }, actor: string): Promise<Suppression> {
     const at = this.now().toISOString();
-    if (input.expiresAt <= at) throw new AlertChangeError(`a suppression must expire in the future (expiresAt ${input.expiresAt})`, 'invalid');
+    // Kept in UTC: expiry is compared as text with the clock's ISO time (and sorts as the store's key), which an offset (+08:00) would defeat.
+    const expires = new Date(input.expiresAt);
+    if (Number.isNaN(expires.getTime())) throw new AlertChangeError(`expiresAt ${input.expiresAt} is not a time`, 'invalid');
+    const expiresAt = expires.toISOString();
+    if (expiresAt <= at) throw new AlertChangeError(`a suppression must expire in the future (expiresAt ${input.expiresAt})`, 'invalid');
     const suppression: Suppression = {
       id: uuidv7(), orgId: input.orgId, ...(input.ruleId ? { ruleId: input.ruleId } : {}), match: { ...input.match },
-      reason: input.reason, createdBy: actor, createdAt: at, expiresAt: input.expiresAt, suppressedCount: 0,
+      reason: input.reason, createdBy: actor, createdAt: at, expiresAt, suppressedCount: 0,
     };
     await this.options.store.putDocument(Collections.suppressions, {
       id: suppression.id, orgId: suppression.orgId, sortKey: suppression.expiresAt,

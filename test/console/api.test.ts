@@ -73,7 +73,7 @@ describe('console read API', function () {
   }
 
   it('refuses every data route without a valid token, over IPv4 and IPv6', async () => {
-    for (const path of ['/api/v1/me', '/api/v1/events', '/api/v1/events/count', '/api/v1/events/aggregate?groupBy=org.id', '/api/v1/rule-hits', '/api/v1/dead-letters']) {
+    for (const path of ['/api/v1/me', '/api/v1/orgs', '/api/v1/openapi.json', '/api/v1/events', '/api/v1/events/count', '/api/v1/events/aggregate?groupBy=org.id', '/api/v1/rule-hits', '/api/v1/dead-letters']) {
       for (const host of ['127.0.0.1', '[::1]']) {
         const none = await get(path, undefined, host);
         expect(none.status, `${path} without a token`).to.equal(401);
@@ -174,6 +174,28 @@ describe('console read API', function () {
     expect(jinling.body.permissions).to.have.members(['triage', 'suppress', 'respond']);
     const regulator = await get('/api/v1/me', TOKENS.regulator);
     expect(regulator.body).to.deep.include({ roles: ['provincial-regulator'], permissions: ['issue'] });
+  });
+
+  it('lists the orgs each tier sees, with what the heat maps group by: an enterprise itself, a regulator its enterprises, the national center all', async () => {
+    type OrgRow = { id: string; tier: string; province?: string; provinceName?: string; industry?: string; category?: string; grade?: number };
+    const orgs = async (token: string, query = '') => ((await get(`/api/v1/orgs${query}`, token, '[::1]')).body.orgs as OrgRow[]);
+    expect((await orgs(TOKENS.jinling)).map((o) => o.id)).to.deep.equal([JINLING]);
+    const regulator = await orgs(TOKENS.regulator);
+    const enterprises = regulator.filter((o) => o.tier === 'enterprise');
+    expect(enterprises.map((o) => o.id)).to.include.members([JINLING, YANGTZE]).and.not.include(PEARL);
+    expect(regulator.map((o) => o.id)).to.include('js-industry-regulator');
+    for (const org of enterprises) {
+      expect(org, org.id).to.include({ province: 'JS' });
+      expect(org.industry, org.id).to.be.a('string');
+      expect(org.category, org.id).to.be.a('string');
+      expect(org.grade, org.id).to.be.within(1, 3);
+      expect(org.provinceName, org.id).to.be.a('string');
+    }
+    const national = await orgs(TOKENS.national, '?tier=enterprise');
+    expect(national.map((o) => o.id)).to.include.members([JINLING, YANGTZE, PEARL]);
+    expect(national.every((o) => o.tier === 'enterprise')).to.equal(true);
+    expect((await get('/api/v1/orgs?tier=bogus', TOKENS.national)).status).to.equal(400);
+    expect((await get('/api/v1/orgs')).status).to.equal(401);
   });
 
   it('answers an unknown path with a JSON 404', async () => {

@@ -13,6 +13,7 @@ import type { RuleHit } from '../../core/store/store.js';
 import type { AuditEntry } from '../../console/accounts/audit-log.js';
 import type { AdvisoryRecord } from '../../console/coordination/advisories.js';
 import type { TaskRecord } from '../../console/coordination/tasks.js';
+import type { SecurityEntry } from '../../console/federation/security-log.js';
 import { api, freePort, startFederationNode, type NodeSpec } from '../helpers/federation.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 
@@ -182,6 +183,145 @@ describe('coordination API scoping', function () {
     expect(refused?.reason).to.match(/missing permission "triage"/);
     // Refused for the state of the alert (409) or a bad body (400): nothing changed, nothing recorded.
     expect(entries.filter((e) => e.route === '/api/v1/alerts/:id/status' && e.actor === `api-${JINLING}`).map((e) => e.status)).to.deep.equal([200]);
+  });
+
+  it('lets a target acknowledge and answer, and shows posture and the federation security log by tier', async () => {
+    const advisory = await api<{ advisory: AdvisoryRecord }>(spec, NATIONAL, 'POST', '/api/v1/advisories', { title: 'Read me', grade: 'IV', targets: { orgs: [JINLING] } });
+    const acked = await api<{ advisory: AdvisoryRecord }>(spec, JINLING, 'POST', `/api/v1/advisories/${advisory.body.advisory.advisory.id}/ack`);
+    expect(acked.status).to.equal(200);
+    expect(acked.body.advisory.receipts[JINLING].acknowledged).to.be.a('string');
+    const deadline = new Date(Date.now() + 3_600_000).toISOString();
+    const task = await api<{ task: TaskRecord }>(spec, NATIONAL, 'POST', '/api/v1/tasks', { title: 'Patch the PLC', targetOrgs: [JINLING], deadline, requiredActions: ['patch'] });
+    const id = task.body.task.task.id;
+    expect((await api(spec, JINLING, 'POST', `/api/v1/tasks/${id}/ack`)).status).to.equal(200);
+    const done = await api<{ task: TaskRecord & { rollup: Record<string, Record<string, number>> } }>(spec, JINLING, 'POST', `/api/v1/tasks/${id}/status`, { status: 'done', report: 'patched' });
+    expect(done.status).to.equal(200);
+    expect(done.body.task.targets[JINLING]).to.include({ status: 'done', report: 'patched' });
+    expect(done.body.task.rollup).to.deep.equal({ JS: { pending: 0, accepted: 0, in_progress: 0, done: 1, overdue: 0 } });
+    expect((await api(spec, NATIONAL, 'POST', `/api/v1/tasks/${id}/ack`)).status).to.equal(403);
+    expect((await api(spec, JINLING, 'GET', '/api/v1/posture')).status).to.equal(200);
+    await node.coordination!.security.record({ linkId: 'link-nowhere', reason: 'bad-signature', detail: 'POST /federation/v1/uplink: signature does not verify', remote: '::1' });
+    const log = await api<{ entries: SecurityEntry[] }>(spec, NATIONAL, 'GET', '/api/v1/federation/security-log?limit=5');
+    expect(log.status).to.equal(200);
+    expect(log.body.entries[0]).to.deep.include({ linkId: 'link-nowhere', reason: 'bad-signature', remote: '::1' });
+    expect((await api(spec, JINLING, 'GET', '/api/v1/federation/security-log')).status).to.equal(403);
+  });
+
+  describe('lists, a page at a time', () => {
+    type Listed<K extends string, T> = Record<K, T[]> & { nextCursor?: string };
+
+    /** Every page of a list, following nextCursor until a page has none: what `pick` takes of each item, page by page. */
+    async function pages<K extends string, T, P = string>(org: string, path: string, key: K, pick: (item: T) => P): Promise<P[][]> {
+      const out: P[][] = [];
+      let cursor: string | undefined;
+      for (let n = 0; n < 20; n++) {
+        const res = await api<Listed<K, T>>(spec, org, 'GET', `${path}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status, `${path} page ${n}`).to.equal(200);
+        out.push(res.body[key].map(pick));
+        if (res.body.nextCursor === undefined) return out;
+        cursor = res.body.nextCursor;
+      }
+      throw new Error(`${path}: more than 20 pages`);
+    }
+    const advisoryId = (r: AdvisoryRecord) => r.advisory.id;
+
+    it('pages advisories newest first within what the caller sees, each once, with no nextCursor on the last page', async () => {
+      const since = encodeURIComponent(new Date().toISOString());
+      const issued: AdvisoryRecord[] = [];
+      for (const [n, org] of [JINLING, PEARL, JINLING, PEARL, JINLING, PEARL].entries()) {
+        const res = await api<{ advisory: AdvisoryRecord }>(spec, NATIONAL, 'POST', '/api/v1/advisories', { title: `Paged ${n}`, grade: 'IV', targets: { orgs: [org] } });
+        expect(res.status).to.equal(201);
+        issued.push(res.body.advisory);
+      }
+      const key = (r: AdvisoryRecord) => `${r.advisory.issuedAt}|${r.advisory.id}`;
+      const newestFirst = [...issued].sort((a, b) => (key(a) < key(b) ? 1 : -1)).map(advisoryId);
+      const national = await pages(NATIONAL, `/api/v1/advisories?from=${since}&limit=4`, 'advisories', advisoryId);
+      expect(national.map((p) => p.length)).to.deep.equal([4, 2]);
+      expect(national.flat()).to.deep.equal(newestFirst);
+      // Pages of what an enterprise sees are full pages of its own, however many others it skips.
+      for (const org of [JINLING, PEARL]) {
+        const own = await pages(org, `/api/v1/advisories?from=${since}&limit=2`, 'advisories', advisoryId);
+        expect(own.map((p) => p.length)).to.deep.equal([2, 1]);
+        expect(own.flat()).to.deep.equal(newestFirst.filter((id) => issued.find((r) => r.advisory.id === id)!.advisory.targets.orgs.includes(org)));
+      }
+      // A page size that ends exactly at the last item: no cursor to an empty page.
+      expect((await pages(JINLING, `/api/v1/advisories?from=${since}&limit=3`, 'advisories', advisoryId)).map((p) => p.length)).to.deep.equal([3]);
+    });
+
+    it('resumes right after the last item shown when several were issued at the same time', async () => {
+      const at = '2026-01-02T03:04:05.006Z';
+      const ids = ['tied-a', 'tied-b', 'tied-c', 'tied-d', 'tied-e'];
+      for (const id of ids) {
+        const record: AdvisoryRecord = {
+          advisory: {
+            id, issuer: NATIONAL, issuerNode: spec.id, title: `Tied ${id}`, grade: 'IV', text: '', issuedAt: at,
+            targets: { industries: [], categories: [], grades: [], provinces: [], orgs: [JINLING] },
+            indicators: { ips: [], identifiers: [], domains: [], hashes: [], sigma: [] },
+          },
+          receivedFrom: 'local', receivedAt: at, receipts: { [JINLING]: {} }, relayedTo: [],
+        };
+        await node.store.putDocument(Collections.advisories, { id, orgId: NATIONAL, sortKey: at, index: { issuer: NATIONAL, grade: 'IV' }, body: record });
+      }
+      const range = `from=${at}&to=2026-01-02T03:04:05.007Z`;
+      const listed = await pages(NATIONAL, `/api/v1/advisories?${range}&limit=2`, 'advisories', advisoryId);
+      expect(listed).to.deep.equal([['tied-e', 'tied-d'], ['tied-c', 'tied-b'], ['tied-a']]);
+      expect((await pages(JINLING, `/api/v1/advisories?${range}&limit=4`, 'advisories', advisoryId)).flat()).to.deep.equal([...ids].reverse());
+    });
+
+    it('ranges over the time of issue: from inclusive, to exclusive, relative times too', async () => {
+      const all = (await pages(NATIONAL, '/api/v1/advisories?from=-1h&limit=1000', 'advisories', (r: AdvisoryRecord) => r)).flat();
+      expect(all.length).to.be.greaterThan(6);
+      const middle = all[Math.floor(all.length / 2)].advisory.issuedAt;
+      const before = await pages(NATIONAL, `/api/v1/advisories?from=-1h&to=${middle}`, 'advisories', advisoryId);
+      expect(before.flat()).to.deep.equal(all.filter((r) => r.advisory.issuedAt < middle).map(advisoryId));
+      const after = await pages(NATIONAL, `/api/v1/advisories?from=${middle}`, 'advisories', advisoryId);
+      expect(after.flat()).to.deep.equal(all.filter((r) => r.advisory.issuedAt >= middle).map(advisoryId));
+      expect(await pages(NATIONAL, '/api/v1/advisories?from=2030-01-01T00:00:00Z', 'advisories', advisoryId)).to.deep.equal([[]]);
+      // The tied advisories of the test before were issued long before the last hour.
+      expect(all.map(advisoryId)).to.not.include('tied-a');
+    });
+
+    it('pages tasks and suppressions the same way', async () => {
+      const since = encodeURIComponent(new Date().toISOString());
+      const deadline = new Date(Date.now() + 3_600_000).toISOString();
+      const tasks: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const res = await api<{ task: TaskRecord }>(spec, JS_INDUSTRY, 'POST', '/api/v1/tasks', { title: `Paged task ${n}`, targetOrgs: [JINLING], deadline, requiredActions: ['check'] });
+        expect(res.status).to.equal(201);
+        tasks.push(res.body.task.task.id);
+      }
+      const taskPages = await pages(JINLING, `/api/v1/tasks?from=${since}&limit=2`, 'tasks', (t: TaskRecord) => t.task.id);
+      expect(taskPages.map((p) => p.length)).to.deep.equal([2, 1]);
+      expect([...taskPages.flat()].sort()).to.deep.equal([...tasks].sort());
+      expect(await pages(PEARL, `/api/v1/tasks?from=${since}`, 'tasks', (t: TaskRecord) => t.task.id)).to.deep.equal([[]]);
+
+      const suppressions: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const res = await api<{ suppression: { id: string } }>(spec, JINLING, 'POST', '/api/v1/suppressions', {
+          ruleId: `rule-paged-${n}`, reason: 'a known scanner', expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        });
+        expect(res.status).to.equal(201);
+        suppressions.push(res.body.suppression.id);
+      }
+      const suppressionPages = await pages(JINLING, `/api/v1/suppressions?from=${since}&limit=2`, 'suppressions', (s: { id: string }) => s.id);
+      expect(suppressionPages.map((p) => p.length)).to.deep.equal([2, 1]);
+      // uuidv7 ids grow with time: newest first is descending id order here.
+      expect(suppressionPages.flat()).to.deep.equal([...suppressions].sort().reverse());
+      expect(await pages(JINLING, `/api/v1/suppressions?from=${since}&to=${since}`, 'suppressions', (s: { id: string }) => s.id)).to.deep.equal([[]]);
+      expect((await api(spec, JS_INDUSTRY, 'GET', '/api/v1/suppressions')).status).to.equal(403);
+    });
+
+    it('refuses a cursor it did not make, or made for another list, and a bad limit or time', async () => {
+      const first = await api<{ nextCursor?: string }>(spec, NATIONAL, 'GET', '/api/v1/tasks?limit=1');
+      expect(first.body.nextCursor).to.be.a('string');
+      for (const query of ['cursor=not-a-cursor', `cursor=${first.body.nextCursor}`, 'limit=0', 'limit=many', 'from=yesterday', 'page=2']) {
+        const res = await api<{ error: string; message: string }>(spec, NATIONAL, 'GET', `/api/v1/advisories?${query}`);
+        expect(res.status, query).to.equal(400);
+        expect(res.body.error, query).to.equal('bad-request');
+      }
+      const bad = await api<{ message: string }>(spec, NATIONAL, 'GET', '/api/v1/advisories?cursor=not-a-cursor');
+      expect(bad.body.message).to.match(/cursor/);
+    });
   });
 
   it('answers 401 without a token and 400 for malformed JSON', async () => {

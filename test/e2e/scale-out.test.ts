@@ -28,6 +28,8 @@ import { Detector, toRuleHit, type Detection } from '../../detector/detector.js'
 import { loadRules } from '../../detector/sigma/parse.js';
 import { RegistryPlaceholderSource } from '../../detector/sigma/placeholders.js';
 import { generateTraffic, streamPreamble, type SimRecord } from '../../seeds/simulator/simulate.js';
+import { SilenceRuleId } from '../../console/jobs/silence.js';
+import { RecordingClient, wsUrl } from '../console/live/live-fixtures.js';
 import { requireEngines } from '../helpers/engines.js';
 import { startNodeProcess, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
@@ -36,6 +38,9 @@ import { waitFor } from '../helpers/wait-for.js';
 const NATIONAL_TOKEN = 'e2e-national-api-token-000000';
 const ENTERPRISE = 'js-jinling-motor';
 const ENTERPRISE_TOKEN = 'e2e-jinling-api-token-0000000';
+/** An enterprise the traffic attacks (its plc-stop scenario), watched live. */
+const ATTACKED = 'gd-pearl-electronics';
+const ATTACKED_TOKEN = 'e2e-pearl-api-token-00000000';
 const TRAFFIC = { scenario: 'all', durationSeconds: 240, rate: 6, seed: 33 } as const;
 
 /** One HTTP request: consecutive records of one sender (org + format), in generation order. */
@@ -103,6 +108,7 @@ function detectionKey(ruleId: string, org: string, original: string): string {
 describe('scaled out: collector, two detectors and a console as processes on Kafka and Elasticsearch', function () {
   this.timeout(300_000);
   const processes: NodeProcess[] = [];
+  const live: RecordingClient[] = [];
   let store: ElasticsearchStore | undefined;
 
   afterEach(function () {
@@ -115,6 +121,7 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
   });
 
   after(async () => {
+    for (const client of live) client.close();
     await stopNodeProcesses(processes);
     await store?.close();
   });
@@ -127,6 +134,7 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
     writeFileSync(join(dir, 'api-tokens.yaml'), stringify([
       { id: 'national', org: 'ncisc', token: NATIONAL_TOKEN },
       { id: 'jinling', org: ENTERPRISE, token: ENTERPRISE_TOKEN },
+      { id: 'pearl', org: ATTACKED, token: ATTACKED_TOKEN },
     ]));
     const config = join(dir, 'iisa.yaml');
     writeFileSync(config, stringify({
@@ -150,6 +158,12 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
       ['collector', 'detector', 'detector', 'console'].map((role) => startNodeProcess(config, 60_000, role)),
     );
     processes.push(collector, detectorA, detectorB, consoleProcess);
+    // Browsers hang on the console process; the alerts are raised in the detector processes (the live relay joins them).
+    const nationalLive = await RecordingClient.open(wsUrl('::1', consoleProcess.ports.console!), { headers: { authorization: `Bearer ${NATIONAL_TOKEN}` } });
+    const enterpriseLive = await RecordingClient.open(wsUrl('127.0.0.1', consoleProcess.ports.console!), { headers: { authorization: `Bearer ${ATTACKED_TOKEN}` } });
+    live.push(nationalLive, enterpriseLive);
+    await nationalLive.subscribe('alerts');
+    await enterpriseLive.subscribe('alerts');
     const ingestUrl = `http://127.0.0.1:${collector.ports.http}/api/v1/ingest`;
     const consoleUrl = `http://[::1]:${consoleProcess.ports.console}`;
     const api = async <T>(path: string, token = NATIONAL_TOKEN): Promise<T> => {
@@ -195,7 +209,9 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
     await waitFor(async () => (storedEvents = (await api<{ count: number }>('/api/v1/events/count')).count) === expected.events, 120_000,
       () => `all ${expected.events} events stored (${storedEvents} are)`);
     const expectedDetections = [...expected.detections.values()].reduce((a, b) => a + b, 0);
-    const storedHits = async (kind: 'detection' | 'correlation') => (await api<{ hits: RuleHit[] }>(`/api/v1/rule-hits?kind=${kind}&limit=10000`)).hits;
+    // The rules' hits: the node's own liveness hits (a simulated source quiet since its last line) are not the rules' to compare.
+    const storedHits = async (kind: 'detection' | 'correlation') =>
+      (await api<{ hits: RuleHit[] }>(`/api/v1/rule-hits?kind=${kind}&limit=10000`)).hits.filter((h) => h.ruleId !== SilenceRuleId);
     let storedDetections = 0;
     await waitFor(async () => (storedDetections = (await storedHits('detection')).length) >= expectedDetections, 120_000,
       () => `${expectedDetections} detection hits (${storedDetections} stored)`);
@@ -242,6 +258,22 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
       return s ? [s] : [];
     })));
     expect([...hitScenarios].sort()).to.deep.equal([...new Set(scenarioOf.values())].sort());
+
+    // Alerts raised by the detector processes reached the console's live views: each alert the API shows a caller
+    // came to that caller's socket too, and an enterprise's socket carried nothing of another org.
+    const liveAlerts = (client: RecordingClient) => client.changes().filter((c) => c.kind === 'alert').map((c) => c.alert as { id: string; orgId: string });
+    for (const [client, token, who] of [[nationalLive, NATIONAL_TOKEN, 'national'], [enterpriseLive, ATTACKED_TOKEN, 'enterprise']] as const) {
+      let listed: { id: string }[] = [];
+      let missingLive: string[] = [];
+      // The alert stage trails the stored hits (each alert is a few refreshed Elasticsearch writes): give it time.
+      await waitFor(async () => {
+        listed = (await api<{ alerts: { id: string }[] }>('/api/v1/alerts?limit=1000', token)).alerts;
+        const heard = new Set(liveAlerts(client).map((a) => a.id));
+        missingLive = listed.filter((a) => !heard.has(a.id)).map((a) => a.id);
+        return listed.length > 0 && missingLive.length === 0;
+      }, 120_000, () => `the ${who} socket to hear every alert its API lists (${listed.length} listed, ${liveAlerts(client).length} changes heard, missing ${missingLive.slice(0, 5).join(', ')})`);
+    }
+    expect([...new Set(liveAlerts(enterpriseLive).map((a) => a.orgId))]).to.deep.equal([ATTACKED]);
 
     // The console, a process of its own, scopes what it shows: an enterprise sees its own hits only.
     const own = (await api<{ hits: RuleHit[] }>('/api/v1/rule-hits?limit=10000', ENTERPRISE_TOKEN)).hits;

@@ -5,6 +5,9 @@
  * the API's own message, which is what the page shows.
  */
 
+/** GET /rules' largest page: the whole catalogue in one answer (the pages show every rule). */
+export const RULES_PAGE = 10_000;
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);

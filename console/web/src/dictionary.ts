@@ -173,7 +173,7 @@ export const Dictionary = {
   'overview.newInPeriod': { zh: '最近时段新增告警', en: 'New alerts, last period' },
   'overview.tasksOverdue': { zh: '逾期任务', en: 'Overdue tasks' },
   'overview.heatmap': { zh: '企业风险热力图', en: 'Enterprises by risk' },
-  'overview.heatmapLead': { zh: '按企业类别分组，颜色为未关闭上报告警的最高等级；点击企业筛选告警。', en: 'Grouped by category, coloured by the most serious open escalated alert; click one to filter the alerts.' },
+  'overview.heatmapLead': { zh: '按企业类别和行业分组，颜色为未关闭上报告警的最高等级；点击企业筛选告警。', en: 'Grouped by category and industry, coloured by the most serious open escalated alert; click one to filter the alerts.' },
   'overview.overTime': { zh: '各等级告警数（最近 24 小时，按小时）', en: 'Alerts by grade, last 24 hours by hour' },
   'overview.topRules': { zh: '命中最多的规则', en: 'Top rules' },
   'overview.topTechniques': { zh: '主要 ATT&CK for ICS 技术', en: 'Top ATT&CK for ICS techniques' },

@@ -4,10 +4,12 @@
  * techniques, silent sources, the heat map's cells, and grade counts over
  * time. Pure (no DOM), tested in Node.
  *
- * A posture summary carries no org metadata except its category (the one key
- * of `alerts.byCategory`), so the heat map groups enterprises by category.
+ * The heat map groups enterprises by category and industry, as the registry
+ * (GET /api/v1/orgs) tells them; an enterprise the registry answer does not
+ * list falls back to the category its posture summary names (the one key of
+ * `alerts.byCategory`).
  */
-import type { Alert, Grade, Posture } from './types.js';
+import type { Alert, Grade, OrgInfo, Posture } from './types.js';
 import { Grades } from './types.js';
 
 export interface PostureTotals {
@@ -72,20 +74,35 @@ export function silentSources(postures: readonly Posture[]): SilentSource[] {
 
 export interface HeatCell {
   readonly orgId: string;
-  /** The row: the enterprise's category, or '' when no summary has told it yet. */
+  /** The enterprise's name, its id when the registry answer did not list it. */
+  readonly name: string;
+  /** The band: `category/industry`, either part '' when not known. */
   readonly group: string;
+  readonly provinceName?: string;
   /** The most serious open escalated alert; undefined: none open. */
   readonly worst?: Grade;
   readonly openAlerts: number;
 }
 
+/** The band key of an enterprise, split again by `groupParts`. */
+export function heatGroup(category: string | undefined, industry: string | undefined): string {
+  return `${category ?? ''}/${industry ?? ''}`;
+}
+
+export function groupParts(group: string): { category: string; industry: string } {
+  const slash = group.indexOf('/');
+  return slash < 0 ? { category: group, industry: '' } : { category: group.slice(0, slash), industry: group.slice(slash + 1) };
+}
+
 /**
- * One cell per enterprise: those with a posture summary, those with an open
- * escalated alert, and `known` (e.g. the enterprises a province oversees),
- * grouped by category and sorted worst first within a group.
+ * One cell per enterprise: every enterprise in `orgs` (what the caller
+ * oversees), and any other with a posture summary or an open escalated
+ * alert, banded by category and industry and sorted worst first within a
+ * band.
  */
-export function heatCells(postures: readonly Posture[], alerts: readonly Alert[], known: readonly string[] = []): HeatCell[] {
+export function heatCells(postures: readonly Posture[], alerts: readonly Alert[], orgs: readonly OrgInfo[] = []): HeatCell[] {
   const postureOf = new Map(postures.map((p) => [p.orgId, p]));
+  const infoOf = new Map(orgs.map((o) => [o.id, o]));
   const worst = new Map<string, Grade>();
   const openCount = new Map<string, number>();
   for (const a of alerts) {
@@ -94,14 +111,22 @@ export function heatCells(postures: readonly Posture[], alerts: readonly Alert[]
     const seen = worst.get(a.orgId);
     if (!seen || Grades.indexOf(a.grade) < Grades.indexOf(seen)) worst.set(a.orgId, a.grade);
   }
-  const orgs = new Set([...postureOf.keys(), ...worst.keys(), ...known]);
+  const enterprises = orgs.filter((o) => o.tier === 'enterprise').map((o) => o.id);
+  const ids = new Set([...enterprises, ...postureOf.keys(), ...worst.keys()]);
   const rank = (g: Grade | undefined) => (g ? Grades.indexOf(g) : Grades.length);
-  return [...orgs]
+  return [...ids]
     .map((orgId) => {
+      const info = infoOf.get(orgId);
       const grade = worst.get(orgId);
-      return { orgId, group: categoryOf(postureOf.get(orgId)) ?? '', ...(grade ? { worst: grade } : {}), openAlerts: openCount.get(orgId) ?? 0 };
+      return {
+        orgId, name: info?.name ?? orgId,
+        group: heatGroup(info?.category ?? categoryOf(postureOf.get(orgId)), info?.industry),
+        ...(info?.provinceName ? { provinceName: info.provinceName } : {}),
+        ...(grade ? { worst: grade } : {}),
+        openAlerts: openCount.get(orgId) ?? 0,
+      };
     })
-    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0) || rank(a.worst) - rank(b.worst) || (a.orgId < b.orgId ? -1 : 1));
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0) || rank(a.worst) - rank(b.worst) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export interface GradeBucket {

@@ -26,6 +26,18 @@ export interface SessionView {
   readonly expiresAt: string;
 }
 
+/** One row of GET /api/v1/orgs: an org the caller sees, with what the heat maps group by. */
+export interface OrgInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly tier: Tier;
+  readonly province?: string;
+  readonly provinceName?: string;
+  readonly industry?: string;
+  readonly category?: string;
+  readonly grade?: number;
+}
+
 /** GET /api/v1/me. */
 export interface Me {
   readonly org: string;

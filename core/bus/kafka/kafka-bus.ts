@@ -72,11 +72,11 @@ export class KafkaBus implements Bus {
   async subscribe<T>(topic: string, options: KafkaSubscribeOptions<T>, handler: BatchHandler<T>): Promise<Subscription> {
     this.assertOpen('subscribe');
     assertTopicName(topic);
-    const { group, maxBatch = DEFAULT_MAX_BATCH, schema, retain } = options;
+    const { group, maxBatch = DEFAULT_MAX_BATCH, schema, retain, startAt } = options;
     if (typeof group !== 'string' || group === '') throw new TypeError(`subscribe to ${topic}: group must be a non-empty string`);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`subscribe to ${topic}: maxBatch must be a positive integer, got ${maxBatch}`);
     if (typeof handler !== 'function') throw new TypeError(`subscribe to ${topic}: handler must be a function`);
-    const subscription = new KafkaSubscription<T>({ topic, group, maxBatch, schema, handler, ...(retain ? { retain } : {}) }, {
+    const subscription = new KafkaSubscription<T>({ topic, group, maxBatch, schema, handler, ...(retain ? { retain } : {}), ...(startAt ? { startAt } : {}) }, {
       kafka: this.kafka,
       config: this.config,
       logger: this.logger,

@@ -40,6 +40,7 @@ export interface KafkaSubscriptionSpec<T> {
   readonly schema?: z.ZodType<T>;
   readonly handler: BatchHandler<T>;
   readonly retain?: Retention<T>;
+  readonly startAt?: 'earliest' | 'latest';
 }
 
 /** Handled messages [first, last] of one partition still needed by the subscriber until its clock reaches `releaseAt`. */
@@ -162,8 +163,9 @@ export class KafkaSubscription<T> implements Subscription {
     });
     joined.catch(() => undefined); // awaited below, after run() returns
     try {
+      if (this.spec.startAt === 'latest') await this.commitEndIfNew();
       await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: this.deps.config.startFrom === 'earliest' });
+      await consumer.subscribe({ topics: [topic], fromBeginning: (this.spec.startAt ?? this.deps.config.startFrom) === 'earliest' });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -296,6 +298,28 @@ export class KafkaSubscription<T> implements Subscription {
       this.noteGroupError(error);
       throw error;
     });
+  }
+
+  /**
+   * A new group asked to start at the latest: commit the topic's end offsets
+   * for it before it joins. Left to the consumer, "latest" is looked up at
+   * its first fetch, some time after joining, and what is published in
+   * between is skipped; committed now, everything published once `subscribe`
+   * resolves is delivered. A group with commits of its own goes on from them.
+   */
+  private async commitEndIfNew(): Promise<void> {
+    const { topic } = this.spec;
+    const groupId = kafkaGroupId(this.spec.group, topic);
+    const admin = this.deps.kafka.admin();
+    try {
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((p) => p.offset !== '-1')) return;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /**

@@ -155,3 +155,18 @@ function send<T>(url: string, method: string, headers: Record<string, string>, b
     req.end();
   });
 }
+
+interface RouteLayer {
+  readonly route?: { readonly path: string; readonly methods: Record<string, boolean> };
+  readonly handle: { readonly stack?: readonly RouteLayer[] };
+}
+
+/** Every (method, path) an app made by createConsoleApi answers: its own routes, and those of the routers mounted at /api/v1. */
+export function routesOf(app: Express): { method: string; path: string }[] {
+  const walk = (stack: readonly RouteLayer[], prefix: string): { method: string; path: string }[] => stack.flatMap((layer) => {
+    if (layer.route) return Object.keys(layer.route.methods).map((m) => ({ method: m.toUpperCase(), path: `${prefix}${layer.route!.path}` }));
+    // The console mounts no other routers than the /api/v1 ones (and the federation's, absent in the fixture).
+    return layer.handle.stack ? walk(layer.handle.stack, '/api/v1') : [];
+  });
+  return walk((app as unknown as { router: { stack: RouteLayer[] } }).router.stack, '');
+}

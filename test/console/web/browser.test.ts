@@ -29,6 +29,7 @@ import { scenarioRecordsAt, type SimRecord } from '../../../seeds/simulator/simu
 import { sendTraffic } from '../../../seeds/simulator/send.js';
 import { api, freePort, nodeUrl, type NodeSpec } from '../../helpers/federation.js';
 import { repoRoot, tempDir } from '../../helpers/paths.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { launchChromium, requireChromium, screenshot } from './chromium.js';
 import { DemoUsers, startConsoleNode } from './console-nodes.js';
 
@@ -219,9 +220,8 @@ describe('web console in Chromium', function () {
       // The session is kept in the node's store: the socket comes back without a new login.
       await enterprisePage.waitForSelector('#live-state[data-state="live"]', { timeout: LIVE_MS });
       await send(scenarioRecordsAt('firmware-download-to-plc', JINLING, new Date(Date.now() - 30_000).toISOString(), 7, registry));
-      // Evaluated in the page (as text: this file has no DOM types).
-      await enterprisePage.waitForFunction(`[...document.querySelectorAll('#alert-queue tr[data-alert-id]')]
-        .some((r) => !${JSON.stringify([...before])}.includes(r.getAttribute('data-alert-id')))`, undefined, { timeout: LIVE_MS });
+      // Polled from here: a predicate evaluated in the page as text would need 'unsafe-eval', which the console's CSP refuses.
+      await waitFor(async () => (await rows()).some((id) => id !== null && !before.has(id)), LIVE_MS, 'a new alert row after the reconnect');
       expect(await marked(enterprisePage), 'the page was not reloaded').to.equal(true);
       expect(await enterprisePage.locator('main[data-page="enterprise"]').count()).to.equal(1);
     });
@@ -236,7 +236,7 @@ describe('web console in Chromium', function () {
 
   describe('provincial', () => {
     it('shows the escalated alerts, acknowledged as at the enterprise, and the heat map of its enterprises', async () => {
-      // A posture summary tells the province the enterprise's category (and its sources).
+      // A posture summary brings the province the enterprise's counts and sources.
       await node(jinling).jobs!.runNow(JobNames.posture);
       // The enterprise's own page shows its data-source health from the same summary, live.
       await enterprisePage.waitForSelector('#source-health[data-period-end]', { timeout: LIVE_MS });
@@ -249,7 +249,11 @@ describe('web console in Chromium', function () {
       // Every enterprise the province oversees has a square, reported or not.
       const overseen = registry.visibleTo(PROVINCE)!.filter((o) => o !== PROVINCE);
       expect(await page.locator('#heatmap g.cell').count()).to.equal(overseen.length);
-      await page.waitForSelector(`#heatmap g.band[data-group="industrial"] g.cell[data-org="${JINLING}"]`, { timeout: LIVE_MS });
+      // Banded by the category and industry the registry names, each square titled with the enterprise's name.
+      await page.waitForSelector(`#heatmap g.band[data-group="industrial/automotive"] g.cell[data-org="${JINLING}"]`, { timeout: LIVE_MS });
+      expect(await page.locator(`#heatmap g.cell[data-org="${JINLING}"] title`).textContent()).to.include(registry.get(JINLING)!.name);
+      // The escalated alerts name the enterprise too (its id in the tooltip).
+      await page.waitForSelector(`#alert-queue td.org[title="${JINLING}"]:has-text("${registry.get(JINLING)!.name}")`, { timeout: LIVE_MS });
       // Triage is the enterprise's: the regulator's detail has no actions.
       await page.click('#alert-queue tr[data-grade="I"]');
       await page.waitForSelector('#alert-detail .reasons li');

@@ -4,8 +4,8 @@
  * grade counts over time.
  */
 import { expect } from 'chai';
-import { gradeSeries, heatCells, postureTotals, silentSources, topCounts } from '../../../console/web/src/posture-summary.js';
-import type { Posture } from '../../../console/web/src/types.js';
+import { gradeSeries, groupParts, heatCells, heatGroup, postureTotals, silentSources, topCounts } from '../../../console/web/src/posture-summary.js';
+import type { OrgInfo, Posture } from '../../../console/web/src/types.js';
 import { alert } from '../federation/fixtures.js';
 
 function posture(orgId: string, category: string, overrides: Partial<Posture['alerts']> = {}, sources: Posture['sources'] = []): Posture {
@@ -46,18 +46,29 @@ describe('posture summary', () => {
   });
 
   describe('heatCells', () => {
-    it('colours each enterprise by its worst open alert and groups by the category its summary names', () => {
+    it('colours each enterprise by its worst open alert, banded by the category and industry the registry names', () => {
+      const orgs: OrgInfo[] = [
+        { id: 'a', name: 'Anhe Motor', tier: 'enterprise', category: 'industrial', industry: 'automotive', provinceName: 'Jiangsu' },
+        { id: 'b', name: 'Baotou Steel', tier: 'enterprise', category: 'industrial', industry: 'automotive' },
+        { id: 'e', name: 'Eastern Petro', tier: 'enterprise', category: 'industrial', industry: 'petrochemical' },
+        { id: 'js-regulator', name: 'Jiangsu regulator', tier: 'provincial' },
+      ];
       const cells = heatCells(
         [posture('a', 'industrial'), posture('b', 'industrial'), posture('c', 'platform')],
         [alert({ id: '1', orgId: 'b', grade: 'III' }), alert({ id: '2', orgId: 'b', grade: 'I', status: 'acknowledged' }),
           alert({ id: '3', orgId: 'a', grade: 'I', status: 'resolved' }), alert({ id: '4', orgId: 'd', grade: 'II' })],
-        ['e']);
-      expect(cells.map((c) => [c.group, c.orgId, c.worst ?? '-', c.openAlerts])).to.deep.equal([
-        // Enterprises no summary has described yet sort first, under the unknown category.
-        ['', 'd', 'II', 1], ['', 'e', '-', 0],
-        ['industrial', 'b', 'I', 2], ['industrial', 'a', '-', 0],
-        ['platform', 'c', '-', 0],
+        orgs);
+      expect(cells.map((c) => [c.group, c.name, c.worst ?? '-', c.openAlerts])).to.deep.equal([
+        // Not in the registry answer and no summary: no band known yet, shown by id.
+        ['/', 'd', 'II', 1],
+        ['industrial/automotive', 'Baotou Steel', 'I', 2], ['industrial/automotive', 'Anhe Motor', '-', 0],
+        ['industrial/petrochemical', 'Eastern Petro', '-', 0],
+        // Not in the registry answer: the category its summary names.
+        ['platform/', 'c', '-', 0],
       ]);
+      expect(cells.find((c) => c.orgId === 'a')!.provinceName).to.equal('Jiangsu');
+      expect(groupParts('industrial/automotive')).to.deep.equal({ category: 'industrial', industry: 'automotive' });
+      expect(groupParts(heatGroup(undefined, undefined))).to.deep.equal({ category: '', industry: '' });
     });
   });
 

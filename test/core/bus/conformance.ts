@@ -202,6 +202,29 @@ export function busConformance(name: string, open: OpenBus): void {
         expect(byKey.get('org-b')).to.deep.equal(range(25));
       });
 
+      it('starts a group at the latest message when asked: it gets what comes after it joined, the earlier wait for a group from the earliest', async () => {
+        const before = sequence(20, ['org-a']);
+        const published = bus.publish(topic, before);
+        published.catch(() => undefined);
+        // A broker confirms them at once (so they are behind the live group's start); an in-process bus only once a group has them.
+        await Promise.race([published, new Promise((resolve) => setTimeout(resolve, 1000))]);
+        const live: Seq[] = [];
+        await bus.subscribe<Seq>(topic, { group: unique('live'), startAt: 'latest' }, async (batch) => {
+          for (const message of batch) live.push(message.value);
+          progress.notify();
+        });
+        const after = sequence(10, ['org-b']);
+        await bus.publish(topic, after);
+        await progress.until(() => live.length >= 10, 'the 10 published after the live group joined');
+        expect(live.map(label).sort()).to.deep.equal(after.map((m) => label(m.value)).sort());
+        expect(live.filter((v) => v.key === 'org-a'), 'none of those published before it joined').to.deep.equal([]);
+        const earliest: Seq[] = [];
+        await recorder(unique('g'), earliest);
+        await published;
+        await progress.until(() => (firstSeenByKey(earliest).get('org-a') ?? []).length >= 20, 'the 20 published before anyone subscribed');
+        expect(firstSeenByKey(earliest).get('org-a')).to.deep.equal(range(20));
+      });
+
       it('hands a blocked consumer no more than one batch at a time, then delivers the rest', async () => {
         const release = gate();
         const received: Seq[] = [];

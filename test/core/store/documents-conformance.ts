@@ -270,6 +270,8 @@ export function documentConformance(name: string, open: OpenStore): void {
         expect(await ids(store, { collection: 'alerts', to: '000002' })).to.deep.equal(['d1']);
         expect(await ids(store, { collection: 'alerts', order: 'desc' })).to.deep.equal(['d5', 'd4', 'd3', 'd2', 'd1']);
         expect(await ids(store, { collection: 'alerts', order: 'asc' })).to.deep.equal(['d1', 'd2', 'd3', 'd4', 'd5']);
+        // Text order: a key with a NUL appended is the least above it, so `to` then takes in that key (the API's list paging relies on it).
+        expect(await ids(store, { collection: 'alerts', to: '000003\u0000', order: 'desc' })).to.deep.equal(['d3', 'd2', 'd1']);
       });
 
       it('orders equal sortKeys by id', async () => {

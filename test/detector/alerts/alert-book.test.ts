@@ -129,6 +129,16 @@ function alertBookSuite(name: string, open: () => Promise<{ store: Store; cleanu
       expect(await book.activeSuppressions(JINLING)).to.deep.equal([]);
     });
 
+    it('keeps a suppression\'s expiry in UTC, so one given with an offset ends at that instant', async () => {
+      // 2 hours after T0, written in Beijing time (+08:00): as text it sorts after the UTC times around it.
+      const local = new Date(T0 + 2 * HOUR + 8 * HOUR).toISOString().replace('Z', '+08:00');
+      const suppression = await book.suppress({ orgId: JINLING, match: { 'source.ip': '203.0.113.9' }, reason: 'night shift maintenance', expiresAt: local }, 'analyst-1');
+      expect(suppression.expiresAt).to.equal(new Date(T0 + 2 * HOUR).toISOString());
+      now = new Date(T0 + 3 * HOUR);
+      expect(await book.activeSuppressions(JINLING)).to.deep.equal([]);
+      expect((await book.recordHit(hit(1))).kind).to.equal('created');
+    });
+
     it('refuses a suppression that has already expired', async () => {
       const err = await book.suppress({ orgId: JINLING, match: { 'source.ip': '1.2.3.4' }, reason: 'too late', expiresAt: new Date(T0).toISOString() }, 'a')
         .then(() => undefined, (e: unknown) => e);

@@ -23,6 +23,8 @@ export function entity(alert: Alert): string {
 export interface AlertListOptions {
   /** Show the org column (regulators see many enterprises). */
   readonly showOrg: boolean;
+  /** The org's name for the org column (its id until the directory has loaded). */
+  readonly orgName?: (orgId: string) => string;
   readonly onSelect: (alert: Alert) => void;
 }
 
@@ -91,6 +93,11 @@ export class AlertList {
     });
   }
 
+  /** Draw again (e.g. once org names are known). */
+  refresh(): void {
+    this.schedule();
+  }
+
   private render(): void {
     const all = this.queue.sorted({ includeClosed: this.includeClosed }).filter((a) => !this.orgFilter || a.orgId === this.orgFilter);
     const rows = all.slice(0, MAX_ROWS).map((a) => {
@@ -101,7 +108,7 @@ export class AlertList {
         onkeydown: (event) => { if ((event as KeyboardEvent).key === 'Enter') this.options.onSelect(a); },
       },
       h('td', {}, gradeBadge(a.grade)),
-      this.options.showOrg ? h('td', { class: 'org' }, a.orgId) : null,
+      this.options.showOrg ? h('td', { class: 'org', title: a.orgId }, this.options.orgName?.(a.orgId) ?? a.orgId) : null,
       h('td', { class: 'rule' }, a.ruleTitle, entity(a) ? h('div', { class: 'entity mono small muted' }, entity(a)) : null),
       h('td', { class: 'num' }, String(a.count)),
       h('td', { class: 'nowrap', title: formatTime(a.lastSeen) }, ago(a.lastSeen)),

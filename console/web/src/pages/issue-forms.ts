@@ -8,9 +8,9 @@
  * The API checks everything (a bad indicator refuses the whole advisory);
  * its message is shown as it is.
  */
+import { categoryLabel, industryLabel } from '../org-labels.js';
 import { ApiError } from '../api.js';
 import type { PageContext } from '../app.js';
-import type { MessageKey } from '../dictionary.js';
 import { h, notice, replace } from '../dom.js';
 import { gradeName } from '../format.js';
 import { t } from '../i18n.js';
@@ -48,12 +48,6 @@ function gradeSelect(withNone: boolean): HTMLSelectElement {
     ...Grades.map((g) => h('option', { value: g }, gradeName(g))));
 }
 
-const CategoryKeys: Readonly<Record<string, MessageKey>> = { industrial: 'category.industrial', platform: 'category.platform', idres: 'category.idres' };
-const IndustryKeys: Readonly<Record<string, MessageKey>> = {
-  automotive: 'industry.automotive', aerospace: 'industry.aerospace', petrochemical: 'industry.petrochemical',
-  machinery: 'industry.machinery', 'home-appliances': 'industry.home-appliances', electronics: 'industry.electronics',
-};
-
 /** A form that posts, shows the API's refusal or a confirmation, and resets after success. */
 function submitting<T>(form: HTMLFormElement, status: HTMLElement, send: () => Promise<T>, done: (result: T) => void): void {
   const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
@@ -73,8 +67,8 @@ export function advisoryForm(ctx: PageContext, onIssued: (record: AdvisoryRecord
   const grade = gradeSelect(false);
   const text = h('textarea', { name: 'text', rows: 3 });
   const provinces = h('input', { name: 'provinces', placeholder: 'JS, GD' });
-  const categories = checkboxes('categories', Categories, (c) => t(CategoryKeys[c]));
-  const industries = checkboxes('industries', Industries, (i) => t(IndustryKeys[i]));
+  const categories = checkboxes('categories', Categories, (c) => categoryLabel(c));
+  const industries = checkboxes('industries', Industries, (i) => industryLabel(i));
   const orgGrades = checkboxes('grades', ['3', '2', '1'], (g) => t('issue.orgGrade', { g }));
   const orgs = h('textarea', { name: 'orgs', rows: 2 });
   const ips = h('textarea', { name: 'ips', rows: 2, placeholder: '203.0.113.7\n2001:db8:bad::/48' });

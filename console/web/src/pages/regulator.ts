@@ -7,17 +7,17 @@
  * alerts (live, read only: triage is the enterprise's), the forms to issue
  * advisories and tasks, and their receipts and completion as they come in.
  */
-import { ApiError } from '../api.js';
+import { ApiError, RULES_PAGE } from '../api.js';
 import type { Page, PageContext } from '../app.js';
 import { barList } from '../charts/bar-list.js';
 import { gradeBars } from '../charts/grade-bars.js';
 import { heatmap } from '../charts/heatmap.js';
-import type { MessageKey } from '../dictionary.js';
 import { h, notice, replace } from '../dom.js';
 import { ago, formatNumber, gradeName } from '../format.js';
 import { t } from '../i18n.js';
-import { gradeSeries, heatCells, postureTotals, silentSources, topCounts, type HeatCell } from '../posture-summary.js';
-import { Grades, type Alert, type LiveChange, type Posture } from '../types.js';
+import { categoryLabel, industryLabel } from '../org-labels.js';
+import { gradeSeries, groupParts, heatCells, postureTotals, silentSources, topCounts, type HeatCell } from '../posture-summary.js';
+import { Grades, type Alert, type LiveChange, type OrgInfo, type Posture } from '../types.js';
 import { AlertDetail } from './alert-detail.js';
 import { AlertList } from './alert-list.js';
 import { AdvisoryPanel, TaskPanel } from './coordination.js';
@@ -30,18 +30,21 @@ function errorText(err: unknown): string {
   return err instanceof ApiError && err.code !== 'network' ? err.message : t('error.network');
 }
 
-const CategoryNames: Readonly<Record<string, MessageKey>> = {
-  industrial: 'category.industrial', platform: 'category.platform', idres: 'category.idres',
-};
-
-function categoryLabel(group: string): string {
-  const key = CategoryNames[group];
-  return key ? t(key) : t('category.unknown');
+/** A heat map band's heading: the category, and the industry when the registry names one. */
+function bandLabel(group: string): string {
+  const { category, industry } = groupParts(group);
+  return industry ? `${categoryLabel(category)} · ${industryLabel(industry)}` : categoryLabel(category);
 }
 
 export function regulatorPage(ctx: PageContext): Page {
   const postures = new Map<string, Posture>();
-  const list = new AlertList({ showOrg: true, onSelect: (a) => ctx.navigate(`/alert/${encodeURIComponent(a.id)}`) });
+  // The orgs the caller oversees (GET /orgs): every enterprise gets a cell, quiet ones too, under its name.
+  let orgs: readonly OrgInfo[] = [];
+  const orgNames = new Map<string, string>();
+  const list = new AlertList({
+    showOrg: true, orgName: (id) => orgNames.get(id) ?? id,
+    onSelect: (a) => ctx.navigate(`/alert/${encodeURIComponent(a.id)}`),
+  });
   const advisories = new AdvisoryPanel(ctx);
   const tasks = new TaskPanel(ctx);
   const message = h('div', {});
@@ -53,8 +56,6 @@ export function regulatorPage(ctx: PageContext): Page {
   const silent = h('div', {});
   const filterNote = h('div', { class: 'filter-note' });
   const detailBox = h('div', { class: 'detail-box' });
-  // The enterprises a province oversees are known up front (GET /me); the national center learns them from what arrives.
-  const known = ctx.me.tier === 'provincial' ? ctx.me.visibleOrgs.filter((o) => o !== ctx.me.org) : [];
   let orgFilter: string | undefined;
   let detail: AlertDetail | undefined;
   let frame: number | undefined;
@@ -80,7 +81,7 @@ export function regulatorPage(ctx: PageContext): Page {
     const open = list.queue.sorted();
     const tile = (key: string, label: string, value: number, cls = '') => h('div', { class: `tile ${cls}`, 'data-tile': key },
       h('span', { class: 'value' }, formatNumber(value)), h('span', { class: 'label' }, label));
-    const cells = heatCells(all, alerts, known);
+    const cells = heatCells(all, alerts, orgs);
     replace(tiles,
       tile('enterprises', t('overview.enterprises'), cells.length),
       tile('escalated', t('overview.openEscalated'), open.length),
@@ -89,8 +90,8 @@ export function regulatorPage(ctx: PageContext): Page {
       tile('overdue', t('overview.tasksOverdue'), totals.tasks.overdue, totals.tasks.overdue ? 'warn' : ''));
     replace(heat, cells.length ? heatmap(cells, {
       width: widthOf(heat),
-      groupLabel: categoryLabel,
-      cellTitle: (c: HeatCell) => `${c.orgId}: ${c.worst ? gradeName(c.worst) : t('overview.noOpen')} · ${t('overview.openCount', { n: c.openAlerts })}`,
+      groupLabel: bandLabel,
+      cellTitle: (c: HeatCell) => `${c.name}${c.provinceName && ctx.me.tier === 'national' ? ` (${c.provinceName})` : ''}: ${c.worst ? gradeName(c.worst) : t('overview.noOpen')} · ${t('overview.openCount', { n: c.openAlerts })}`,
       onSelect: (org) => {
         orgFilter = orgFilter === org ? undefined : org;
         list.setOrgFilter(orgFilter);
@@ -98,7 +99,7 @@ export function regulatorPage(ctx: PageContext): Page {
       },
       ...(orgFilter ? { selected: orgFilter } : {}),
     }) : h('p', { class: 'muted' }, t('overview.noEnterprises')), heatLegend());
-    replace(filterNote, orgFilter ? h('span', {}, t('overview.filtered', { org: orgFilter }), ' ',
+    replace(filterNote, orgFilter ? h('span', {}, t('overview.filtered', { org: orgNames.get(orgFilter) ?? orgFilter }), ' ',
       h('button', { type: 'button', class: 'link', onclick: () => { orgFilter = undefined; list.setOrgFilter(undefined); schedule(); } }, t('action.clear'))) : null);
     replace(overTime, gradeBars(gradeSeries(alerts, Date.now(), HOUR_MS, 24), { width: widthOf(overTime), height: 180, gradeName }));
     const titles = ruleTitles();
@@ -123,7 +124,15 @@ export function regulatorPage(ctx: PageContext): Page {
       list.load(a.alerts);
       schedule();
     }).catch((err: unknown) => replace(message, notice('error', errorText(err))));
-    ctx.api.get<{ rules: { id: string; title: string }[] }>('/rules')
+    ctx.api.get<{ orgs: OrgInfo[] }>('/orgs')
+      .then((answer) => {
+        orgs = answer.orgs;
+        for (const o of orgs) orgNames.set(o.id, o.name);
+        list.refresh();
+        schedule();
+      })
+      .catch(() => undefined); // without the directory the map still shows every enterprise that reported, by id
+    ctx.api.get<{ rules: { id: string; title: string }[] }>('/rules', { limit: RULES_PAGE })
       .then(({ rules }) => {
         for (const r of rules) catalogTitles.set(r.id, r.title);
         schedule();

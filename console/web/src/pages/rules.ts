@@ -4,7 +4,7 @@
  * and a hunt box that runs one Sigma rule over the stored events the caller
  * may read (not a provincial regulator, who sees no events).
  */
-import { ApiError } from '../api.js';
+import { ApiError, RULES_PAGE } from '../api.js';
 import type { Page, PageContext } from '../app.js';
 import { h, notice, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
@@ -58,7 +58,7 @@ export function rulesPage(ctx: PageContext): Page {
 
   const load = async () => {
     try {
-      const answer = await ctx.api.get<{ rules: RuleSummary[] }>('/rules', { from: range.value });
+      const answer = await ctx.api.get<{ rules: RuleSummary[] }>('/rules', { from: range.value, limit: RULES_PAGE });
       rules = answer.rules;
       draw();
     } catch (err) {
