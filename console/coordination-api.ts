@@ -22,10 +22,12 @@ import type { ApiRoutes } from './api-routes.js';
 import type { ApiDeps } from './api.js';
 import { addAdvisoryRoutes } from './coordination-api/advisory-routes.js';
 import { addAlertRoutes } from './coordination-api/alert-routes.js';
-import { PostureParams, PostureSchema, SecurityEntrySchema, SecurityLogParams } from './coordination-api/schemas.js';
+import { PostureHistoryParams, PostureParams, PostureSchema, SecurityEntrySchema, SecurityLogParams } from './coordination-api/schemas.js';
 import { addTaskRoutes } from './coordination-api/task-routes.js';
 import type { Coordination } from './coordination/coordination.js';
-import { latestPosture } from './coordination/posture-store.js';
+import { latestPosture, postureHistory } from './coordination/posture-store.js';
+
+const DAY_MS = 86_400_000;
 
 export interface CoordinationApiDeps {
   readonly alerts: AlertBook;
@@ -47,6 +49,19 @@ export function addCoordinationRoutes(routes: ApiRoutes, api: ApiDeps, deps: Coo
       const orgIds = scopeFor(access, 'aggregates', q.org);
       const posture = await latestPosture(coordination.ctx.store, orgIds);
       return { posture: q.limit === undefined ? posture : posture.slice(0, q.limit) };
+    },
+  });
+
+  routes.add({
+    method: 'get', path: '/posture/history', tag: 'posture', summary: 'Every period\'s posture summary of the orgs the caller sees, oldest first',
+    description: 'What the overviews add up over a day (top rules and techniques, grade counts over time): the same aggregates as GET /posture, one summary per org and period (5 minutes by default).',
+    query: PostureHistoryParams,
+    response: z.strictObject({ posture: z.array(PostureSchema), nextCursor: z.string().optional().describe('pass back as `cursor` for the next page; absent on the last page') }),
+    handle: async ({ access, query: q }) => {
+      const orgIds = scopeFor(access, 'aggregates', q.org);
+      const to = q.to ?? new Date();
+      const from = q.from ?? new Date(to.getTime() - DAY_MS);
+      return postureHistory(coordination.ctx.store, { orgIds, from, ...(q.to ? { to: q.to } : {}), limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
     },
   });
 

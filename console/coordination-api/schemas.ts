@@ -76,6 +76,13 @@ export const StixImportBody = z.strictObject({
 export const TaskReportBody = z.strictObject({ status: z.enum(ReportedTaskStatuses), report: z.string().max(20_000).optional() });
 
 export const PostureParams = z.strictObject({ org: List.optional(), limit: Limit.optional().describe('at most this many orgs\' summaries (default: every org the caller sees)') });
+export const PostureHistoryParams = z.strictObject({
+  org: List.optional(),
+  from: Time.optional().describe('periods ending at or after (default -24h)'),
+  to: Time.optional().describe('periods ending before'),
+  limit: Limit.default(2000),
+  cursor: z.string().min(1).max(4096).optional().describe('nextCursor of the previous page'),
+});
 export const SecurityLogParams = z.strictObject({ limit: Limit.optional().describe('newest entries, default 100') });
 
 // ---- answers ----

@@ -37,3 +37,18 @@ export async function latestPosture(store: DocumentStore, orgIds: readonly strin
   const page = await store.queryDocuments<Posture>({ collection: Collections.posture, where: { latest: true }, ...(orgIds ? { orgIds } : {}), limit: 10_000 });
   return page.documents.map((d) => d.body);
 }
+
+/**
+ * Every period's summary of the orgs in `orgIds` (undefined: every org)
+ * whose period ends in [from, to), oldest first, a page at a time.
+ */
+export async function postureHistory(
+  store: DocumentStore, query: { orgIds: readonly string[] | undefined; from: Date; to?: Date; limit: number; cursor?: string },
+): Promise<{ posture: Posture[]; nextCursor?: string }> {
+  const page = await store.queryDocuments<Posture>({
+    collection: Collections.posture, where: { latest: false }, ...(query.orgIds ? { orgIds: query.orgIds } : {}),
+    from: query.from.toISOString(), ...(query.to ? { to: query.to.toISOString() } : {}),
+    order: 'asc', limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}),
+  });
+  return { posture: page.documents.map((d) => d.body), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}

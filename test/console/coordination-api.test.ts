@@ -13,6 +13,8 @@ import type { RuleHit } from '../../core/store/store.js';
 import type { AuditEntry } from '../../console/accounts/audit-log.js';
 import type { AdvisoryRecord } from '../../console/coordination/advisories.js';
 import type { TaskRecord } from '../../console/coordination/tasks.js';
+import { storePosture } from '../../console/coordination/posture-store.js';
+import type { Posture } from '../../core/federation/messages.js';
 import type { SecurityEntry } from '../../console/federation/security-log.js';
 import { api, freePort, startFederationNode, type NodeSpec } from '../helpers/federation.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
@@ -205,6 +207,36 @@ describe('coordination API scoping', function () {
     expect(log.status).to.equal(200);
     expect(log.body.entries[0]).to.deep.include({ linkId: 'link-nowhere', reason: 'bad-signature', remote: '::1' });
     expect((await api(spec, JINLING, 'GET', '/api/v1/federation/security-log')).status).to.equal(403);
+  });
+
+  it('gives each tier the posture history of the orgs it sees, oldest first, within the day or the range asked', async () => {
+    const now = Date.now();
+    const summary = (orgId: string, minutesAgo: number): Posture => ({
+      orgId, node: 'n', periodStart: new Date(now - (minutesAgo + 5) * 60_000).toISOString(), periodEnd: new Date(now - minutesAgo * 60_000).toISOString(),
+      alerts: { new: 1, open: 1, byGrade: { II: 1 }, byRule: { 'plc-stop': 1 }, byTechnique: { t0881: 1 }, byCategory: { industrial: 1 } },
+      sources: [], tasks: { open: 0, overdue: 0, done: 0 }, events: 3,
+    });
+    for (const [org, ago] of [[JINLING, 30], [JINLING, 10], [YANGTZE, 20], [PEARL, 15], [JINLING, 26 * 60]] as const) {
+      await storePosture(node.store, summary(org, ago));
+    }
+    type History = { posture: Posture[]; nextCursor?: string };
+    // Only this test's summaries (node 'n'): the node's own posture job may add some if a period ends meanwhile.
+    const ends = (h: History) => h.posture.filter((p) => p.node === 'n').map((p) => `${p.orgId}@${Math.round((now - Date.parse(p.periodEnd)) / 60_000)}`);
+    const jinling = await api<History>(spec, JINLING, 'GET', '/api/v1/posture/history');
+    expect(ends(jinling.body)).to.deep.equal([`${JINLING}@30`, `${JINLING}@10`]);
+    const province = await api<History>(spec, JS_INDUSTRY, 'GET', '/api/v1/posture/history');
+    expect(ends(province.body)).to.deep.equal([`${JINLING}@30`, `${YANGTZE}@20`, `${JINLING}@10`]);
+    const pages: History[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api<History>(spec, NATIONAL, 'GET', `/api/v1/posture/history?from=-2d&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.posture.length).to.be.at.most(2);
+      pages.push(page.body);
+      cursor = page.body.nextCursor;
+    } while (cursor && pages.length < 20);
+    expect(pages.length).to.be.greaterThan(2);
+    expect(pages.flatMap((p) => ends(p))).to.deep.equal([`${JINLING}@1560`, `${JINLING}@30`, `${YANGTZE}@20`, `${PEARL}@15`, `${JINLING}@10`]);
+    expect((await api(spec, JINLING, 'GET', `/api/v1/posture/history?org=${YANGTZE}`)).status).to.equal(403);
   });
 
   describe('lists, a page at a time', () => {

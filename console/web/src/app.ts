@@ -15,6 +15,7 @@ import type { ApiClient } from './api.js';
 import { h, replace } from './dom.js';
 import { languageSwitch, onLanguageChange, t } from './i18n.js';
 import { LiveClient, type LiveState } from './live.js';
+import type { OrgDirectory } from './org-directory.js';
 import { enterprisePage } from './pages/enterprise.js';
 import { regulatorPage } from './pages/regulator.js';
 import { rulesPage } from './pages/rules.js';
@@ -37,6 +38,8 @@ export interface PageContext {
   readonly api: ApiClient;
   readonly session: SessionView;
   readonly me: Me;
+  /** The orgs the caller sees, by id: names for ids. */
+  readonly orgs: OrgDirectory;
   readonly route: Route;
   can(permission: string): boolean;
   /** Go to `#<path>` (a route change re-mounts the page). */
@@ -68,6 +71,7 @@ export class ConsoleApp {
     private readonly api: ApiClient,
     private readonly session: SessionView,
     private readonly me: Me,
+    private readonly orgs: OrgDirectory,
     private readonly onLogout: (message?: string) => void,
   ) {
     this.live = new LiveClient({
@@ -104,7 +108,7 @@ export class ConsoleApp {
     this.page?.dispose?.();
     const route = parseRoute(location.hash);
     const ctx: PageContext = {
-      api: this.api, session: this.session, me: this.me, route,
+      api: this.api, session: this.session, me: this.me, orgs: this.orgs, route,
       can: (p) => this.can(p),
       navigate: (path) => {
         if (location.hash === `#${path}`) this.render();

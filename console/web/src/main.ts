@@ -8,7 +8,8 @@ import { ConsoleApp } from './app.js';
 import { replace } from './dom.js';
 import { applyDocumentLanguage, onLanguageChange, t } from './i18n.js';
 import { loginPage } from './pages/login.js';
-import type { Me, SessionView } from './types.js';
+import { OrgDirectory } from './org-directory.js';
+import type { Me, OrgInfo, SessionView } from './types.js';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('index.html has no #app');
@@ -26,9 +27,13 @@ function showLogin(message?: string): void {
 
 async function enter(session: SessionView): Promise<void> {
   api.setCsrfToken(session.csrfToken);
-  const me = await api.get<Me>('/me');
+  const [me, directory] = await Promise.all([
+    api.get<Me>('/me'),
+    // Names are a nicety: without them the pages show ids.
+    api.get<{ orgs: OrgInfo[] }>('/orgs').then((a) => a.orgs, () => []),
+  ]);
   app?.stop();
-  app = new ConsoleApp(root!, api, session, me, (message) => showLogin(message));
+  app = new ConsoleApp(root!, api, session, me, new OrgDirectory(directory), (message) => showLogin(message));
   app.start();
 }
 

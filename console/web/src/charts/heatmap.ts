@@ -1,7 +1,8 @@
 /**
  * The regulators' heat map: one square per enterprise, coloured by its most
- * serious open escalated alert, one band per category. Hundreds of
- * enterprises fit: the squares wrap to the width. A square's tooltip names
+ * serious open escalated alert, one band per category and industry. Hundreds
+ * of enterprises fit: the squares of a band wrap to the width, and small
+ * bands sit side by side. A square's tooltip names
  * the enterprise and its open alerts; clicking it filters the alert list.
  */
 import { select } from 'd3';
@@ -21,7 +22,9 @@ export interface HeatmapOptions {
 const CELL = 26;
 const GAP = 4;
 const BAND_HEAD = 22;
-const BAND_GAP = 10;
+const BAND_GAP = 16;
+/** Room for a band's heading ("Connected industrial enterprises · Home appliances (3)"). */
+const BAND_MIN_WIDTH = 340;
 
 /** CSS classes (styles.css) rather than colours here, so the palette lives in one place. */
 export function gradeClass(grade: Grade | undefined): string {
@@ -29,18 +32,28 @@ export function gradeClass(grade: Grade | undefined): string {
 }
 
 export function heatmap(cells: readonly HeatCell[], options: HeatmapOptions): SVGSVGElement {
-  const perRow = Math.max(1, Math.floor((options.width + GAP) / (CELL + GAP)));
+  const perRowMax = Math.max(1, Math.floor((options.width + GAP) / (CELL + GAP)));
   const groups = new Map<string, HeatCell[]>();
   for (const cell of cells) groups.set(cell.group, [...(groups.get(cell.group) ?? []), cell]);
 
+  // Bands flow left to right and wrap, so thirty small bands (the national view) do not make a tall thin column.
+  let x = 0;
   let y = 0;
+  let rowHeight = 0;
   const bands = [...groups].map(([group, members]) => {
-    const top = y;
-    const rows = Math.ceil(members.length / perRow);
-    y += BAND_HEAD + rows * (CELL + GAP) + BAND_GAP;
-    return { group, members, top };
+    const cols = Math.min(members.length, perRowMax);
+    const width = Math.min(options.width, Math.max(BAND_MIN_WIDTH, cols * (CELL + GAP) - GAP));
+    if (x > 0 && x + width > options.width) {
+      x = 0;
+      y += rowHeight + BAND_GAP;
+      rowHeight = 0;
+    }
+    const band = { group, members, cols, left: x, top: y };
+    rowHeight = Math.max(rowHeight, BAND_HEAD + Math.ceil(members.length / cols) * (CELL + GAP));
+    x += width + BAND_GAP;
+    return band;
   });
-  const height = Math.max(y, CELL);
+  const height = Math.max(y + rowHeight, CELL);
 
   const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg'))
     .attr('class', 'heatmap')
@@ -52,14 +65,14 @@ export function heatmap(cells: readonly HeatCell[], options: HeatmapOptions): SV
   const band = svg.selectAll('g.band').data(bands).join('g')
     .attr('class', 'band')
     .attr('data-group', (d) => d.group)
-    .attr('transform', (d) => `translate(0,${d.top})`);
+    .attr('transform', (d) => `translate(${d.left},${d.top})`);
   band.append('text').attr('class', 'band-label').attr('x', 0).attr('y', 15).text((d) => `${options.groupLabel(d.group)} (${d.members.length})`);
 
-  const cell = band.selectAll('g.cell').data((d) => d.members).join('g')
+  const cell = band.selectAll('g.cell').data((d) => d.members.map((member, i) => ({ ...member, col: i % d.cols, row: Math.floor(i / d.cols) }))).join('g')
     .attr('class', (d) => `cell ${gradeClass(d.worst)}${d.orgId === options.selected ? ' selected' : ''}`)
     .attr('data-org', (d) => d.orgId)
     .attr('data-worst', (d) => d.worst ?? 'none')
-    .attr('transform', (_d, i) => `translate(${(i % perRow) * (CELL + GAP)},${BAND_HEAD + Math.floor(i / perRow) * (CELL + GAP)})`);
+    .attr('transform', (d) => `translate(${d.col * (CELL + GAP)},${BAND_HEAD + d.row * (CELL + GAP)})`);
   cell.append('rect').attr('width', CELL).attr('height', CELL).attr('rx', 3);
   cell.append('text').attr('x', CELL / 2).attr('y', CELL / 2 + 4).attr('text-anchor', 'middle').text((d) => d.worst ?? '');
   cell.append('title').text((d) => options.cellTitle(d));

@@ -110,7 +110,7 @@ export class AdvisoryPanel extends RecordPanel<AdvisoryRecord> {
         h('tbody', {}, ...receipts.map(([org, r]) => {
           const state = receiptState(r);
           return h('tr', { 'data-receipt-org': org, 'data-receipt-state': state },
-            h('td', {}, org),
+            h('td', { title: org }, this.ctx.orgs.name(org)),
             h('td', {}, h('span', { class: `receipt receipt-${state}` }, t(`receipt.${state}`))),
             h('td', { class: 'muted small' }, r.acknowledged ? formatTime(r.acknowledged) : r.delivered ? formatTime(r.delivered) : ''));
         }))) : null,
@@ -155,10 +155,10 @@ export class TaskPanel extends RecordPanel<TaskRecord> {
       task.text ? h('p', { class: 'text' }, task.text) : null,
       h('ol', { class: 'actions-required' }, ...task.requiredActions.map((a) => h('li', {}, a))),
       targets.length > 1 || !mine ? h('div', { class: 'receipt-summary' }, t('tasks.summary', { done, total: targets.length, overdue: overdue.length })) : null,
-      overdue.length ? h('div', { class: 'overdue-list' }, t('tasks.overdueList', { orgs: overdue.join(', ') })) : null,
+      overdue.length ? h('div', { class: 'overdue-list' }, t('tasks.overdueList', { orgs: overdue.map((o) => this.ctx.orgs.name(o)).join(', ') })) : null,
       targets.length ? h('table', { class: 'receipts' },
         h('tbody', {}, ...targets.map(([org, s]) => h('tr', { 'data-target-org': org, 'data-task-status': s.status },
-          h('td', {}, org),
+          h('td', { title: org }, this.ctx.orgs.name(org)),
           h('td', {}, taskStatusBadge(s.status)),
           h('td', { class: 'muted small' }, s.report ?? (s.acknowledged ? t('receipt.acknowledged') : s.delivered ? t('receipt.delivered') : '')))))) : null,
       record.rollup && Object.keys(record.rollup).length > 1 ? this.rollup(record.rollup) : null,

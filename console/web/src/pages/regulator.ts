@@ -17,7 +17,7 @@ import { ago, formatNumber, gradeName } from '../format.js';
 import { t } from '../i18n.js';
 import { categoryLabel, industryLabel } from '../org-labels.js';
 import { gradeSeries, groupParts, heatCells, postureTotals, silentSources, topCounts, type HeatCell } from '../posture-summary.js';
-import { Grades, type Alert, type LiveChange, type OrgInfo, type Posture } from '../types.js';
+import { Grades, type Alert, type LiveChange, type Posture } from '../types.js';
 import { AlertDetail } from './alert-detail.js';
 import { AlertList } from './alert-list.js';
 import { AdvisoryPanel, TaskPanel } from './coordination.js';
@@ -25,6 +25,9 @@ import { advisoryForm, taskForm } from './issue-forms.js';
 
 const FETCH_LIMIT = 1000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** At most this many pages of posture history (10,000 summaries each) per load. */
+const HISTORY_PAGES = 10;
 
 function errorText(err: unknown): string {
   return err instanceof ApiError && err.code !== 'network' ? err.message : t('error.network');
@@ -38,11 +41,11 @@ function bandLabel(group: string): string {
 
 export function regulatorPage(ctx: PageContext): Page {
   const postures = new Map<string, Posture>();
-  // The orgs the caller oversees (GET /orgs): every enterprise gets a cell, quiet ones too, under its name.
-  let orgs: readonly OrgInfo[] = [];
-  const orgNames = new Map<string, string>();
+  // Every period's summary of the last day (by org and period end): what top rules and techniques add up.
+  const history = new Map<string, Posture>();
+  const remember = (p: Posture) => history.set(`${p.orgId}\u0000${p.periodEnd}`, p);
   const list = new AlertList({
-    showOrg: true, orgName: (id) => orgNames.get(id) ?? id,
+    showOrg: true, orgName: (id) => ctx.orgs.name(id),
     onSelect: (a) => ctx.navigate(`/alert/${encodeURIComponent(a.id)}`),
   });
   const advisories = new AdvisoryPanel(ctx);
@@ -81,7 +84,8 @@ export function regulatorPage(ctx: PageContext): Page {
     const open = list.queue.sorted();
     const tile = (key: string, label: string, value: number, cls = '') => h('div', { class: `tile ${cls}`, 'data-tile': key },
       h('span', { class: 'value' }, formatNumber(value)), h('span', { class: 'label' }, label));
-    const cells = heatCells(all, alerts, orgs);
+    // Every enterprise the caller oversees gets a cell, quiet ones too, under its name.
+    const cells = heatCells(all, alerts, ctx.orgs.orgs);
     replace(tiles,
       tile('enterprises', t('overview.enterprises'), cells.length),
       tile('escalated', t('overview.openEscalated'), open.length),
@@ -99,19 +103,38 @@ export function regulatorPage(ctx: PageContext): Page {
       },
       ...(orgFilter ? { selected: orgFilter } : {}),
     }) : h('p', { class: 'muted' }, t('overview.noEnterprises')), heatLegend());
-    replace(filterNote, orgFilter ? h('span', {}, t('overview.filtered', { org: orgNames.get(orgFilter) ?? orgFilter }), ' ',
+    replace(filterNote, orgFilter ? h('span', {}, t('overview.filtered', { org: ctx.orgs.name(orgFilter) }), ' ',
       h('button', { type: 'button', class: 'link', onclick: () => { orgFilter = undefined; list.setOrgFilter(undefined); schedule(); } }, t('action.clear'))) : null);
     replace(overTime, gradeBars(gradeSeries(alerts, Date.now(), HOUR_MS, 24), { width: widthOf(overTime), height: 180, gradeName }));
     const titles = ruleTitles();
-    replace(topRules, barList(topCounts(totals.byRule, 8).map((r) => ({ key: r.key, label: titles.get(r.key) ?? r.key, count: r.count })), t('overview.noData')));
-    replace(topTechniques, barList(topCounts(totals.byTechnique, 8).map((r) => ({ key: r.key, label: r.key.toUpperCase(), count: r.count })), t('overview.noData')));
+    const dayAgo = new Date(Date.now() - DAY_MS).toISOString();
+    const day = postureTotals([...history.values()].filter((p) => p.periodEnd >= dayAgo));
+    replace(topRules, barList(topCounts(day.byRule, 8).map((r) => ({ key: r.key, label: titles.get(r.key) ?? r.key, count: r.count })), t('overview.noData')));
+    replace(topTechniques, barList(topCounts(day.byTechnique, 8).map((r) => ({ key: r.key, label: r.key.toUpperCase(), count: r.count })), t('overview.noData')));
     const quiet = silentSources(all);
     replace(silent, quiet.length
-      ? h('ul', { class: 'silent-list' }, ...quiet.map((s) => h('li', { 'data-org': s.orgId }, h('strong', {}, s.orgId), ` · ${s.name} · ${t('health.lastSeenAgo', { when: ago(s.lastSeen) })}`)))
+      ? h('ul', { class: 'silent-list' }, ...quiet.map((s) => h('li', { 'data-org': s.orgId }, h('strong', {}, ctx.orgs.name(s.orgId)), ` · ${s.name} · ${t('health.lastSeenAgo', { when: ago(s.lastSeen) })}`)))
       : h('p', { class: 'muted' }, all.length ? t('overview.noSilent') : t('health.none')));
   };
   const schedule = () => {
     if (frame === undefined) frame = requestAnimationFrame(draw);
+  };
+
+  /** The last day's summaries, page by page (a province of 300 enterprises has 86,400 of them a day). */
+  const loadHistory = async () => {
+    let cursor: string | undefined;
+    try {
+      for (let pages = 0; pages < HISTORY_PAGES; pages++) {
+        const answer = await ctx.api.get<{ posture: Posture[]; nextCursor?: string }>('/posture/history',
+          { from: '-24h', limit: 10_000, ...(cursor ? { cursor } : {}) });
+        for (const p of answer.posture) remember(p);
+        schedule();
+        cursor = answer.nextCursor;
+        if (!cursor) return;
+      }
+    } catch {
+      // The day's totals are a nicety over the newest summaries, which show regardless.
+    }
   };
 
   const load = () => {
@@ -124,14 +147,7 @@ export function regulatorPage(ctx: PageContext): Page {
       list.load(a.alerts);
       schedule();
     }).catch((err: unknown) => replace(message, notice('error', errorText(err))));
-    ctx.api.get<{ orgs: OrgInfo[] }>('/orgs')
-      .then((answer) => {
-        orgs = answer.orgs;
-        for (const o of orgs) orgNames.set(o.id, o.name);
-        list.refresh();
-        schedule();
-      })
-      .catch(() => undefined); // without the directory the map still shows every enterprise that reported, by id
+    void loadHistory();
     ctx.api.get<{ rules: { id: string; title: string }[] }>('/rules', { limit: RULES_PAGE })
       .then(({ rules }) => {
         for (const r of rules) catalogTitles.set(r.id, r.title);
@@ -173,7 +189,10 @@ export function regulatorPage(ctx: PageContext): Page {
         if (change.kind === 'alert') {
           alerts.push(change.alert);
           if (detail && change.alert.id === detail.id) detail.update(change.alert);
-        } else if (change.kind === 'posture') postures.set(change.posture.orgId, change.posture);
+        } else if (change.kind === 'posture') {
+          postures.set(change.posture.orgId, change.posture);
+          remember(change.posture);
+        }
         else if (change.kind === 'advisory') advisories.upsert(change.record);
         else tasks.upsert(change.record);
       }
