@@ -44,10 +44,19 @@ export function parseConfigText(text: string, file: string): unknown {
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const line = err.linePos?.[0];
-      throw new ConfigError(file, [`${line ? `line ${line.line}, column ${line.col}: ` : ''}${err.message.split('\n')[0]}`]);
+      throw new ConfigError(file, [`${line ? `line ${line.line}, column ${line.col}: ` : ''}${hostileYamlReason(err.message.split('\n')[0])}`]);
     }
+    // The yaml library refuses alias bombs with a ReferenceError; hostile nesting overflows the stack (RangeError).
+    if (err instanceof ReferenceError || err instanceof RangeError) throw new ConfigError(file, [hostileYamlReason(err.message)]);
     throw err;
   }
+}
+
+/** The yaml library's words for hostile input, said so that the person reading knows what to change. */
+export function hostileYamlReason(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply (lists or maps inside each other thousands of levels deep)';
+  if (/Excessive alias count/.test(message)) return 'too many alias expansions (*alias): refused as a resource exhaustion attack ("billion laughs")';
+  return message;
 }
 
 /** Validate an already-parsed value; throws ConfigError listing every problem. */

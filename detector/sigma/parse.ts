@@ -5,6 +5,7 @@
  * key path and cause, and the other rules still load (pySigma's
  * `collect_errors`).
  */
+import { hostileYamlReason } from '../../core/config.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { CorrelationRule, DetectionRule, PlaceholderSource, RuleSet, SigmaFilter, SigmaProblem } from './model.js';
@@ -35,7 +36,7 @@ export function parseRuleText(text: string, file: string, options: ParseOptions 
   for (const doc of parseYamlDocuments(text)) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        problems.push({ location: { file, document: doc.index, line: e.line }, severity: 'error', message: `YAML: ${e.message}` });
+        problems.push({ location: { file, document: doc.index, line: e.line }, severity: 'error', message: `YAML: ${hostileYamlReason(e.message)}` });
       }
       continue;
     }

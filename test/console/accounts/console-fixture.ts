@@ -28,6 +28,8 @@ export function tokenOf(org: string): string {
 /** A node-admin token of the national center, and a node-admin token of an enterprise (no triage). */
 export const NODE_ADMIN_TOKEN = 'fixture-token-node-admin';
 export const ENTERPRISE_NODE_ADMIN_TOKEN = 'fixture-token-jinling-node-admin';
+/** An enterprise admin of Jinling (users and audit of its own org, and triage). */
+export const ENTERPRISE_ADMIN_TOKEN = 'fixture-token-jinling-enterprise-admin';
 
 export const DEMO_PASSWORDS = {
   national: 'demo-national-password',
@@ -93,6 +95,7 @@ export async function startConsoleFixture(options: FixtureOptions = {}): Promise
     ...registry.all().map((o) => ({ id: `token-${o.id}`, org: o.id, token: tokenOf(o.id) })),
     { id: 'token-node-admin', org: 'ncisc', roles: ['node-admin'], token: NODE_ADMIN_TOKEN },
     { id: 'token-jinling-node-admin', org: 'js-jinling-motor', roles: ['node-admin'], token: ENTERPRISE_NODE_ADMIN_TOKEN },
+    { id: 'token-jinling-enterprise-admin', org: 'js-jinling-motor', roles: ['enterprise-admin'], token: ENTERPRISE_ADMIN_TOKEN },
   ], registry);
   const accounts = await Accounts.open({
     store, registry, log, servedOrgs, now: () => clock.now,

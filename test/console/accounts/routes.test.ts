@@ -10,24 +10,10 @@ import { expect } from 'chai';
 import type { Alert } from '../../../core/alert.js';
 import { ChangeRoutes, matchChangeRoute } from '../../../console/accounts/change-routes.js';
 import { makeEvent } from '../../helpers/events.js';
-import { DEMO_PASSWORDS, startConsoleFixture, type ConsoleFixture } from './console-fixture.js';
+import { DEMO_PASSWORDS, routesOf, startConsoleFixture, type ConsoleFixture } from './console-fixture.js';
 
 const JINLING = 'js-jinling-motor';
 const YANGTZE = 'js-yangtze-petro';
-
-interface RouteLayer {
-  readonly route?: { readonly path: string; readonly methods: Record<string, boolean> };
-  readonly handle: { readonly stack?: readonly RouteLayer[] };
-}
-
-/** Every (method, path) the app answers: its own routes, and those of the routers mounted at /api/v1. */
-function routesOf(stack: readonly RouteLayer[], prefix = ''): { method: string; path: string }[] {
-  return stack.flatMap((layer) => {
-    if (layer.route) return Object.keys(layer.route.methods).map((m) => ({ method: m.toUpperCase(), path: `${prefix}${layer.route!.path}` }));
-    // The fixture mounts no other routers than the /api/v1 ones (no federation children).
-    return layer.handle.stack ? routesOf(layer.handle.stack, '/api/v1') : [];
-  });
-}
 
 describe('console routes', function () {
   this.timeout(60_000);
@@ -37,7 +23,7 @@ describe('console routes', function () {
 
   before(async () => {
     fx = await startConsoleFixture();
-    routes = routesOf((fx.app as unknown as { router: { stack: RouteLayer[] } }).router.stack);
+    routes = routesOf(fx.app);
     const time = new Date(Date.now() - 60_000).toISOString();
     const outcome = await fx.alerts.recordHit({ id: 'y1', kind: 'detection', ruleId: 'r-y', ruleTitle: 'Yangtze only', level: 'critical', tags: [], orgId: YANGTZE, time, detectedAt: time, eventIds: ['e'] });
     if (outcome.kind !== 'created') throw new Error(outcome.kind);
