@@ -24,6 +24,7 @@ import { auditMiddleware } from './accounts/audit-middleware.js';
 import { permissionGate } from './accounts/change-routes.js';
 import type { ApiTokens } from './api-tokens.js';
 import { apiErrorHandler } from './api-errors.js';
+import { apiHeaders } from './api-headers.js';
 import { ApiRoutes } from './api-routes.js';
 import { authenticate, sessionMiddleware } from './api-support.js';
 import { addCoordinationRoutes, type CoordinationApiDeps } from './coordination-api.js';
@@ -63,6 +64,8 @@ export function createConsoleApi(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+
+  app.use('/api/v1', apiHeaders());
 
   // Before the audit log and the session: a probe is neither a change nor a person.
   const probes = new ApiRoutes(express.Router(), deps, deps.log);

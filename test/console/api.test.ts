@@ -198,6 +198,19 @@ describe('console read API', function () {
     expect((await get('/api/v1/orgs')).status).to.equal(401);
   });
 
+  it('sends every API answer as data not to be cached, framed, sniffed or rendered: on success, refusal and 404 alike', async () => {
+    for (const [path, token, status] of [['/api/v1/me', TOKENS.jinling, 200], ['/api/v1/events', undefined, 401], ['/api/v1/nothing-here', TOKENS.jinling, 404]] as const) {
+      const res = await fetch(`http://[::1]:${port}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      expect(res.status, path).to.equal(status);
+      expect(res.headers.get('cache-control'), path).to.equal('no-store');
+      expect(res.headers.get('x-content-type-options'), path).to.equal('nosniff');
+      expect(res.headers.get('content-security-policy'), path).to.equal("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), path).to.equal('DENY');
+      // Plain HTTP: no HSTS (it would be ignored, and it belongs to TLS listeners).
+      expect(res.headers.get('strict-transport-security'), path).to.equal(null);
+    }
+  });
+
   it('answers an unknown path with a JSON 404', async () => {
     const res = await get('/api/v1/nothing-here', TOKENS.national);
     expect(res.status).to.equal(404);

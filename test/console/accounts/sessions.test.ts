@@ -152,7 +152,7 @@ describe('console sessions', function () {
   });
 
   describe('over TLS', () => {
-    it('marks the cookie Secure', async function () {
+    it('marks the cookie Secure and tells browsers to keep to TLS (HSTS)', async function () {
       if (!haveOpenssl()) this.skip();
       const pki = makeLinkPki();
       const tls = await startConsoleFixture({ tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca } });
@@ -160,6 +160,7 @@ describe('console sessions', function () {
         const res = await tls.call('POST', '/api/v1/auth/login', { body: { user: ANALYST, password: DEMO_PASSWORDS.enterprise } });
         expect(res.status).to.equal(200);
         expect(res.headers.get('set-cookie')).to.match(/; HttpOnly; SameSite=Strict; Secure$/);
+        expect(res.headers.get('strict-transport-security')).to.equal('max-age=31536000');
         expect((await tls.call('GET', '/api/v1/me', { session: cookieSecret(res.headers)! })).status).to.equal(200);
       } finally {
         await tls.close();
