@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { finishNodeConfig, NodeConfigSchema } from '../../cli/node-config.js';
 import { startNode, type RunningNode } from '../../cli/node.js';
 import type { OrgRegistry } from '../../core/orgs.js';
+import type { JsonLogger } from '../../core/telemetry.js';
 import { repoRoot } from './paths.js';
 
 /** A port free on `host` right now. */
@@ -58,7 +59,7 @@ export function nodeUrl(spec: Pick<NodeSpec, 'host' | 'port'>): string {
 }
 
 /** Start (or restart: same dir, same data) a node from its spec. */
-export async function startFederationNode(spec: NodeSpec, dir: string, registry: OrgRegistry): Promise<RunningNode> {
+export async function startFederationNode(spec: NodeSpec, dir: string, registry: OrgRegistry, log?: JsonLogger): Promise<RunningNode> {
   const tokens = join(dir, `${spec.id}-api-tokens.yaml`);
   writeFileSync(tokens, stringify(registry.all().map((o) => ({ id: `api-${o.id}`, org: o.id, token: apiToken(o.id) }))));
   const raw = NodeConfigSchema.parse({
@@ -80,7 +81,7 @@ export async function startFederationNode(spec: NodeSpec, dir: string, registry:
     sources: spec.ingest ? [{ type: 'http', listen: { host: spec.host, port: 0 } }] : [],
     log: { level: 'silent' },
   });
-  return startNode(finishNodeConfig(raw, join(dir, `${spec.id}.yaml`)));
+  return startNode(finishNodeConfig(raw, join(dir, `${spec.id}.yaml`)), log ? { log } : {});
 }
 
 /** GET/POST a node's console API as an org. */
