@@ -26,9 +26,14 @@ import { FederationSectionSchema, type FederationSection } from '../console/fede
 import { JobsSectionSchema } from '../console/jobs/jobs.js';
 import { AccountsConfigFields } from '../console/accounts/config.js';
 
+/** Short enough that an alert reaches a browser within 50 ms of the last one; long enough that a burst is a few frames, not thousands. */
+export const DEFAULT_LIVE_BATCH_MS = 25;
+
 const ConsoleSectionSchema = z.strictObject({
   listen: ListenSchema.describe('where the REST API, the live views (/ws) and the web console listen; host :: is dual-stack'),
   apiTokens: z.string().describe('path of the API token list (YAML): each token speaks for one org'),
+  liveBatchMs: z.number().int().min(0).max(10_000).default(DEFAULT_LIVE_BATCH_MS)
+    .describe('shortest interval between two live frames to one browser: changes within it go out together (a burst is one frame)'),
   ...AccountsConfigFields,
 });
 

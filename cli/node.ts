@@ -151,7 +151,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     let alerts: AlertBook | undefined;
     // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks),
     // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
-    const hub = has('console') && config.console ? new LiveHub({ log, metrics, provinceOf: (id) => registry.get(id)?.province }) : undefined;
+    const hub = has('console') && config.console ? new LiveHub({ log, metrics, batchMs: config.console.liveBatchMs, provinceOf: (id) => registry.get(id)?.province }) : undefined;
     const relay = relayed && bus ? await LiveRelay.start({ bus, log, nodeId: config.node.id, ...(hub ? { hub } : {}) }) : undefined;
     if (relay) stack.push(() => relay.close());
     const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;

@@ -160,7 +160,7 @@ export class LiveHub {
 
   constructor(private readonly options: LiveHubOptions) {
     this.limits = {
-      batchMs: options.batchMs ?? 250,
+      batchMs: options.batchMs ?? 25,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       maxPendingChanges: options.maxPendingChanges ?? 5000,
     };
