@@ -109,6 +109,15 @@ describe('API route registry', () => {
     expect(((await res.json()) as { message: string }).message).to.equal('regulators only');
   });
 
+  it('refuses a body over the route\'s limit (413) and one that is not JSON (400), saying so', async () => {
+    const big = await fetch(`${base}/things/t1`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(big.status).to.equal(413);
+    expect(((await big.json()) as { message: string }).message).to.match(/too large/);
+    const broken = await fetch(`${base}/things/t1`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"name": "pump"' });
+    expect(broken.status).to.equal(400);
+    expect(((await broken.json()) as { message: string }).message).to.match(/^request body: .*JSON/);
+  });
+
   it('sends the answer of a change that broke its schema (the change was made; a 500 would invite a second one), and logs it', async () => {
     const res = await fetch(`${base}/changes`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ what: 'x' }) });
     expect(res.status).to.equal(201);
