@@ -21,6 +21,7 @@ import { loadConfigFile } from '../core/config.js';
 import { IngestTokenListSchema } from '../collector/tokens.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
 import { processCpuSeconds } from './process-stats.js';
+import { answers } from './bench-util.js';
 
 /** The checkout this module runs from (from source or any build dir): rules/ and seeds/ live there. */
 export const repoRoot = dirname(dirname(defaultRegistryPath()));
@@ -104,15 +105,6 @@ export function pressureMicros(resource: 'cpu' | 'io'): number | undefined {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Write the config into `dir` and start the node; resolves once the

@@ -28,6 +28,7 @@
  *   node dist/bench/console.js [--clients 100] [--triggers 30] [--warmup 3] [--rate 500]
  *     [--interval 1000] [--host ::] [--out BENCHMARKS.md] [--verbose]
  */
+import { DEFAULT_LIVE_BATCH_MS } from '../cli/node-config.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,6 +49,8 @@ import type { LoadStats } from './console-load.js';
 import { apiGrants, ingestGrants, pressureMicros, repoRoot, startBenchNode, type BenchNode, type IngestGrant } from './console-node.js';
 import { ms, summarize, type LatencySummary } from './latency.js';
 import { machine, writeSection } from './report.js';
+import { DEFAULT_RESULTS_FILE, writeResults } from './results.js';
+import { positiveInt } from './bench-util.js';
 
 const SCENARIO = 'cef-ids-exploit';
 const RULE_FILE = join('rules', 'network', 'ids_ics_exploit_alert.yml');
@@ -56,7 +59,7 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 /** Load runs this long before the first trigger, so the node is in its steady state. */
 const SETTLE_MS = 3000;
 /** The hub's shortest interval between two frames to one client (console/live/hub.ts default). */
-const HUB_BATCH_MS = 250;
+const HUB_BATCH_MS = DEFAULT_LIVE_BATCH_MS;
 const HEADING = 'Console: alert to browser (bench/console)';
 
 interface Params {
@@ -402,7 +405,7 @@ function report(runs: readonly RunResult[], params: Params, ruleId: string): str
       '"first / last client": per trigger, the fastest and the slowest client to get it, p50 / p99 over triggers.',
     '',
     'Path measured: HTTP ingest -> in-process bus -> detector (Sigma) -> bus -> alert book (grade, dedup, SQLite) -> live hub (visibility, batching) -> websocket -> client.',
-    `The hub sends a client at most one frame per ${HUB_BATCH_MS} ms (console/live/hub.ts \`batchMs\`): a change arriving less than ${HUB_BATCH_MS} ms after the client's previous frame waits for that window to end, one after a quiet window goes out on the next turn of the event loop. So up to ${HUB_BATCH_MS} ms of a figure can be batching when alert changes arrive more often than that. ` +
+    `The hub sends a client at most one frame per ${HUB_BATCH_MS} ms (the node's \`console.liveBatchMs\`): a change arriving less than ${HUB_BATCH_MS} ms after the client's previous frame waits for that window to end, one after a quiet window goes out on the next turn of the event loop. So up to ${HUB_BATCH_MS} ms of a figure can be batching when alert changes arrive more often than that. ` +
       `Here the background traffic raised ${many.backgroundChangesPerSecond.toFixed(1)} alert changes/s of its own on a national socket; a trigger's first change goes out at once, its later hits' changes wait for the window that first frame opened.`,
     '',
     `| clients | receivers per trigger | deliveries | missed | p50 ms | p90 ms | p99 ms | max ms | first client p50 / p99 ms | last client p50 / p99 ms |`,
@@ -421,11 +424,6 @@ function report(runs: readonly RunResult[], params: Params, ruleId: string): str
   ].join('\n');
 }
 
-function positiveInt(name: string, text: string | undefined): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -437,6 +435,7 @@ async function main(): Promise<void> {
       interval: { type: 'string', default: '1000' },
       host: { type: 'string', default: '::' },
       out: { type: 'string', default: 'BENCHMARKS.md' },
+      results: { type: 'string', default: DEFAULT_RESULTS_FILE },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -465,7 +464,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${many.clients} clients / 1 client: p50 ${ratio(many.pairs.p50, one.pairs.p50)}x, p99 ${ratio(many.pairs.p99, one.pairs.p99)}x\n`);
   const file = values.out!;
   writeSection(file, HEADING, report(runs, params, ruleId));
-  process.stdout.write(`wrote ${file}\n`);
+  // Issue 7's figure: log line to graded alert to browser, p99 over every client, at the rate this run ingested.
+  writeResults({ alert_ws_p99_ms: { value: many.pairs.p99, unit: 'ms' } }, values.results!);
+  process.stdout.write(`wrote ${file} and ${values.results!}\n`);
 }
 
 await main();

@@ -31,6 +31,7 @@ import { ensureEngines, runEngines, type RunningEngines } from '../infra/engines
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
 import { processCpuSeconds } from './process-stats.js';
 import { machine, writeSection } from './report.js';
+import { DEFAULT_RESULTS_FILE, writeResults } from './results.js';
 import { simulatorEvents } from './sample-events.js';
 
 const PARTITIONS = 6;
@@ -128,7 +129,9 @@ async function run(detectors: number, events: readonly EcsEvent[], engines: Runn
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { events: { type: 'string', default: '120000' }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
+  const { values } = parseArgs({ options: {
+    events: { type: 'string', default: '120000' }, out: { type: 'string', default: 'BENCHMARKS.md' }, results: { type: 'string', default: DEFAULT_RESULTS_FILE },
+  } });
   const engines = await ensureEngines();
   try {
     const registry = OrgRegistry.load(defaultRegistryPath());
@@ -154,7 +157,8 @@ async function main(): Promise<void> {
     ].join('\n');
     const file = values.out!;
     writeSection(file, 'Scale-out: detector processes on Kafka and Elasticsearch (bench/scale)', section);
-    process.stdout.write(`wrote ${file}\n`);
+    writeResults({ scaleout_ratio: { value: results[1].eventsPerSecond / base, unit: 'x (2 detector processes against 1)' } }, values.results!);
+    process.stdout.write(`wrote ${file} and ${values.results!}\n`);
   } finally {
     if (engines.startedHere) await runEngines(['down']);
   }

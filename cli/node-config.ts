@@ -10,6 +10,7 @@
  *   bus: { type: memory, capacity: 10000 }
  *     or { type: kafka, kafka: { brokers: ['kafka:9092'] } }
  *   console: { listen: { host: '::', port: 8443 }, apiTokens: ../seeds/api-tokens.yaml }
+ *     listen may take tls: { certFile: ../pki/console.pem, keyFile: ../pki/console.key, caFile?: ../pki/clients-ca.pem }
  *   ingestTokens: ../seeds/tokens.yaml
  *   sources:
  *     - { type: http, listen: { host: '::', port: 8080 } }
@@ -19,7 +20,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, describeIssues, loadConfigFile, deepFreeze } from '../core/config.js';
 import { sourceUnit, sourceTypes } from '../collector/sources/index.js';
-import { ListenSchema } from '../collector/sources/listen.js';
+import { TlsListenSchema } from '../collector/sources/listen.js';
 import { BusSectionSchema } from '../core/bus/open.js';
 import { StoreSectionSchema } from '../core/store/open.js';
 import { FederationSectionSchema, type FederationSection } from '../console/federation/config.js';
@@ -30,7 +31,7 @@ import { AccountsConfigFields } from '../console/accounts/config.js';
 export const DEFAULT_LIVE_BATCH_MS = 25;
 
 const ConsoleSectionSchema = z.strictObject({
-  listen: ListenSchema.describe('where the REST API, the live views (/ws) and the web console listen; host :: is dual-stack'),
+  listen: TlsListenSchema.describe('where the REST API, the live views (/ws) and the web console listen; host :: is dual-stack; tls: { certFile, keyFile, caFile? } serves them over HTTPS (caFile: clients need a certificate from it)'),
   apiTokens: z.string().describe('path of the API token list (YAML): each token speaks for one org'),
   liveBatchMs: z.number().int().min(0).max(10_000).default(DEFAULT_LIVE_BATCH_MS)
     .describe('shortest interval between two live frames to one browser: changes within it go out together (a burst is one frame)'),
@@ -89,9 +90,12 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
       problems.push(`sources[${i}].type: unknown source type "${source.type}" (known: ${sourceTypes().join(', ')})`);
       return { type: source.type, config: undefined };
     }
-    // A source's `path` (file tail) is relative to the config file like every other path.
+    // A source's `path` (file tail) and its listener's TLS files are relative to the config file like every other path.
     const withPath = typeof source.path === 'string' ? { ...source, path: at(source.path) } : source;
-    const parsed = unit.configSchema.safeParse(withPath);
+    const withTls = isRecord(withPath.listen) && isRecord(withPath.listen.tls)
+      ? { ...withPath, listen: { ...withPath.listen, tls: resolveTlsFiles(withPath.listen.tls, at) } }
+      : withPath;
+    const parsed = unit.configSchema.safeParse(withTls);
     if (!parsed.success) {
       problems.push(...describeIssues(parsed.error).map((p) => `sources[${i}].${p.startsWith('(') ? p.replace('(top level)', '') : p}`));
       return { type: source.type, config: undefined };
@@ -105,7 +109,11 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     dataDir: at(raw.dataDir),
     store: raw.store.type === 'sqlite' ? { ...raw.store, path: at(raw.store.path ?? resolve(at(raw.dataDir), 'iisa.db')) } : raw.store,
     ...(raw.console ? {
-      console: { ...raw.console, apiTokens: at(raw.console.apiTokens), ...(raw.console.accounts ? { accounts: at(raw.console.accounts) } : {}) },
+      console: {
+        ...raw.console, apiTokens: at(raw.console.apiTokens),
+        ...(raw.console.listen.tls ? { listen: { ...raw.console.listen, tls: resolveTlsFiles(raw.console.listen.tls, at) } } : {}),
+        ...(raw.console.accounts ? { accounts: at(raw.console.accounts) } : {}),
+      },
     } : {}),
     ...(raw.ingestTokens ? { ingestTokens: at(raw.ingestTokens) } : {}),
     ...(raw.detector ? {
@@ -115,6 +123,24 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
     sourceConfigs,
     baseDir,
   });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A listener's `tls` with its file paths resolved. A source's `tls` is not
+ * validated yet (its unit's schema does that next), so only string paths are
+ * touched and anything else is left for the schema to name.
+ */
+function resolveTlsFiles<T extends Record<string, unknown>>(tls: T, at: (p: string) => string): T {
+  const resolved: Record<string, unknown> = { ...tls };
+  for (const name of ['certFile', 'keyFile', 'caFile'] as const) {
+    const value = resolved[name];
+    if (typeof value === 'string') resolved[name] = at(value);
+  }
+  return resolved as T;
 }
 
 /** Secret files and TLS files are relative to the config file like every other path. */

@@ -259,10 +259,11 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, ctx) });
       // Sources stop first (the stack unwinds in reverse), all at once.
       stack.push(async () => { await Promise.allSettled(sources.map(({ source }) => source.stop())); });
-      for (const { type, source } of sources) {
+      for (const [i, { type, source }] of sources.entries()) {
         await source.start();
         const address = source.address?.();
-        log.info('source started', { type, ...(address ? { host: address.host, port: address.port } : {}) });
+        const listen = (config.sourceConfigs[i]?.config as { listen?: { tls?: unknown } } | undefined)?.listen;
+        log.info('source started', { type, ...(address ? { host: address.host, port: address.port } : {}), ...(listen?.tls ? { tls: true } : {}) });
       }
     }
 

@@ -19,15 +19,18 @@
  *   400 unreadable body; 503 + Retry-After: nothing stored, resend later
  *
  * `GET /api/v1/health` answers `{ status: 'ok' }` without a token.
+ *
+ * With `listen.tls` the listener speaks HTTPS only (and demands a client
+ * certificate when `listen.tls.caFile` is set); the token still decides the org.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import express from 'express';
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { BodyFormatError, splitBody, type BodyFormat } from '../framing/ndjson.js';
-import { closeListener, listenOn, ListenSchema, serverAddress } from './listen.js';
+import { closeListener, createHttpListener, listenOn, serverAddress, TlsListenSchema, trackHandshakes } from './listen.js';
 import { PendingWork } from './pending-work.js';
 import { SourceMetric } from './telemetry.js';
 import type { IngestRecord, Source, SourceContext, SourceUnit, TokenGrant } from './types.js';
@@ -40,7 +43,7 @@ const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 export const HttpConfigSchema = z.strictObject({
   /** Optional here so the schema accepts a config entry with or without its `type` key. */
   type: z.literal(TYPE).optional(),
-  listen: ListenSchema,
+  listen: TlsListenSchema,
   /** Largest request body, after decompression. Larger -> 413. */
   maxBodyBytes: z.number().int().positive().default(1024 * 1024),
   /** Largest single record; a larger one is rejected (`too-large`) and its neighbours still go. */
@@ -279,6 +282,7 @@ async function readBody(req: IncomingMessage, limits: { maxBytes: number; keepBy
 /** The HTTP ingest listener. */
 export class HttpSource implements Source {
   private server: Server | undefined;
+  private handshakes: ReturnType<typeof trackHandshakes> | undefined;
   private readonly inFlight = new PendingWork();
   private stopped: Promise<void> | undefined;
 
@@ -289,10 +293,11 @@ export class HttpSource implements Source {
   async start(): Promise<void> {
     if (this.server) throw new Error('http source already started');
     const app = createHttpIngestApp(this.config, this.ctx, (work) => this.inFlight.add(work));
-    const server = createServer(app);
+    const server = createHttpListener(app, this.config.listen);
     this.server = server;
+    if (this.config.listen.tls) this.handshakes = trackHandshakes(server);
     await listenOn(server, this.config.listen);
-    this.ctx.log.info('http ingest listening', { ...this.address() });
+    this.ctx.log.info('http ingest listening', { ...this.address(), ...(this.config.listen.tls ? { tls: true } : {}) });
   }
 
   stop(): Promise<void> {
@@ -310,6 +315,7 @@ export class HttpSource implements Source {
     server.closeIdleConnections();
     await new Promise((resolve) => setImmediate(resolve));
     server.closeAllConnections();
+    this.handshakes?.destroyAll();
     await closed;
   }
 }

@@ -5,13 +5,19 @@
  */
 import { z } from 'zod';
 import { parseSyslog } from '../framing/syslog.js';
-import { ListenSchema } from './listen.js';
+import { ListenSchema, TlsListenSchema } from './listen.js';
 import { SenderRoutingShape, type Route } from './sender-routes.js';
 import { SourceMetric } from './telemetry.js';
 import type { IngestRecord, SourceContext } from './types.js';
 
 /** Raw text kept in a dead letter, at most. */
 export const DEAD_LETTER_RAW_CHARS = 1024;
+
+/**
+ * Each listener's address: TCP may take `tls` (RFC 5425), UDP may not (its
+ * strict ListenSchema refuses the key, so a config asking for it fails).
+ */
+const LISTEN_SCHEMAS = { 'syslog-tcp': TlsListenSchema, 'syslog-udp': ListenSchema } as const;
 
 /**
  * The config keys both syslog listeners take, for `z.strictObject({ ...syslogListenerShape(TYPE), ...own keys })`
@@ -21,7 +27,7 @@ export function syslogListenerShape<T extends 'syslog-tcp' | 'syslog-udp'>(type:
   return {
     /** Optional here so the schema accepts a config entry with or without its `type` key. */
     type: z.literal(type).optional(),
-    listen: ListenSchema,
+    listen: LISTEN_SCHEMAS[type],
     ...SenderRoutingShape,
     maxMessageBytes: z.number().int().positive().default(64 * 1024),
     batchMaxRecords: z.number().int().positive().default(500),

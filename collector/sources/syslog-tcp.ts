@@ -1,8 +1,10 @@
 /**
  * Syslog over TCP (RFC 6587), octet-counted or newline-framed, detected per
- * connection.
+ * connection; over TLS (RFC 5425) when `listen.tls` is given, with the same
+ * framing inside it (and client certificates demanded when `listen.tls.caFile` is set).
  *
  *   { type: syslog-tcp, listen: { port: 6514 }, routes: [{ from: [10.1.0.0/16], org: ent-a, parser: iptables }] }
+ *   { type: syslog-tcp, listen: { port: 6514, tls: { certFile: syslog.pem, keyFile: syslog.key } }, org: ent-a, parser: cef }
  *
  * Each connection is one stream (`syslog-tcp:[::1]:53122`): its records are
  * batched (`batchMaxRecords` / `flushIntervalMs`) and the socket is paused
@@ -12,10 +14,11 @@
  * counted as `emit-failed`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { z } from 'zod';
 import { AutoSyslogFramer } from '../framing/octet-counting.js';
 import { RecordBatcher } from './batcher.js';
-import { closeListener, hostPort, listenOn, peerAddress, serverAddress } from './listen.js';
+import { closeListener, hostPort, listenOn, listenTlsOptions, peerAddress, serverAddress, trackHandshakes } from './listen.js';
 import { PendingWork } from './pending-work.js';
 import { checkFallback, SenderRoutes } from './sender-routes.js';
 import { deadLetterOversized, syslogBatchSender, syslogListenerShape, syslogRecord } from './syslog-records.js';
@@ -39,6 +42,7 @@ export class SyslogTcpSource implements Source {
   private readonly routes: SenderRoutes;
   private readonly send: ReturnType<typeof syslogBatchSender>;
   private server: Server | undefined;
+  private handshakes: ReturnType<typeof trackHandshakes> | undefined;
   private readonly connections = new Set<Connection>();
   private readonly sideWork = new PendingWork();
   private stopped: Promise<void> | undefined;
@@ -52,11 +56,22 @@ export class SyslogTcpSource implements Source {
 
   async start(): Promise<void> {
     if (this.server) throw new Error('syslog-tcp source already started');
-    const server = createServer((socket) => this.accept(socket));
+    const { tls } = this.config.listen;
+    // A TLS server hands over each socket once its handshake is done; what is read from it is plain syslog as over TCP.
+    const server = tls
+      ? createTlsServer(listenTlsOptions(tls), (socket) => this.accept(socket))
+      : createServer((socket) => this.accept(socket));
+    if (tls) {
+      this.handshakes = trackHandshakes(server);
+      // A failed handshake (no or a wrong client certificate, plain TCP) never becomes a connection; say who it was.
+      server.on('tlsClientError', (err: Error, socket: Socket) => {
+        this.ctx.log.warn('syslog-tcp TLS handshake failed', { peer: peerAddress(socket.remoteAddress), error: err.message });
+      });
+    }
     this.server = server;
     await listenOn(server, this.config.listen);
     server.on('error', (err) => this.ctx.log.error('syslog-tcp listener error', { error: String(err) }));
-    this.ctx.log.info('syslog-tcp listening', { ...this.address() });
+    this.ctx.log.info('syslog-tcp listening', { ...this.address(), ...(tls ? { tls: true } : {}) });
   }
 
   stop(): Promise<void> {
@@ -69,6 +84,8 @@ export class SyslogTcpSource implements Source {
     if (!server) return;
     const closed = closeListener(server);
     for (const conn of this.connections) conn.socket.destroy();
+    // Sockets still in their TLS handshake are no connection yet, but hold the close.
+    this.handshakes?.destroyAll();
     await Promise.all([...this.connections].map((c) => c.done));
     await this.sideWork.settled();
     await closed;
