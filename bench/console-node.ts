@@ -8,20 +8,18 @@
  * the listeners are dual-stack on every interface for as long as the run
  * lasts, and the demo tokens of seeds/ are guessable on purpose.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadConfigFile } from '../core/config.js';
 import { IngestTokenListSchema } from '../collector/tokens.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
 import { processCpuSeconds } from './process-stats.js';
-import { answers } from './bench-util.js';
+import { startNodeProcess } from './bench-util.js';
 
 /** The checkout this module runs from (from source or any build dir): rules/ and seeds/ live there. */
 export const repoRoot = dirname(dirname(defaultRegistryPath()));
@@ -137,29 +135,10 @@ export async function startBenchNode(options: {
     log: { level: 'warn' },
   }));
 
-  const child = spawn(process.execPath, [cliMain, 'node', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const tail: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    tail.push(line);
-    if (tail.length > 30) tail.shift();
-  });
-  const exited = once(child, 'exit');
-  let gone = false;
-  void exited.then(() => { gone = true; });
-
   const consoleUrl = (family: 4 | 6) => urlOf(loopback(host, family), consolePort);
   const ingestUrl = urlOf(loopback(host, 6), ingestPort);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gone) throw new Error(`the node exited before it answered:\n${tail.join('\n')}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      await exited;
-      throw new Error(`the node did not answer /api/v1/health within 60 s:\n${tail.join('\n')}`);
-    }
-    if (await answers(`${consoleUrl(6)}/api/v1/health`) && await answers(`${ingestUrl}/api/v1/health`)) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { child, exited, tail } = await startNodeProcess([cliMain, 'node', '--config', config],
+    [`${consoleUrl(6)}/api/v1/health`, `${ingestUrl}/api/v1/health`], 60_000);
 
   return {
     child,
@@ -169,7 +148,7 @@ export async function startBenchNode(options: {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') process.stderr.write(`  node exited with ${child.exitCode ?? child.signalCode}:\n${tail.join('\n')}\n`);
+      if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') process.stderr.write(`  node exited with ${child.exitCode ?? child.signalCode}:\n${tail()}\n`);
     },
   };
 }

@@ -5,16 +5,14 @@
  * ingest source and a console on loopback. Node flags (`--cpu-prof ...`) go
  * before the CLI script. Tokens are the caller's (random per run).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort, type ApiGrant, type IngestGrant } from './console-node.js';
 import { processCpuSeconds } from './process-stats.js';
-import { answers } from './bench-util.js';
+import { startNodeProcess } from './bench-util.js';
 
 /** The CLI of the same build as this module, so a bench built into any dir runs that dir's node. */
 const cliMain = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
@@ -81,29 +79,10 @@ export async function startE2eNode(options: {
   }));
 
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), cliMain, 'node', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const tail: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    tail.push(line);
-    if (tail.length > 30) tail.shift();
-  });
-  const exited = once(child, 'exit');
-  let gone = false;
-  void exited.then(() => { gone = true; });
-
   const consoleUrl = `http://${HOST}:${consolePort}`;
   const ingestUrl = `http://${HOST}:${ingestPort}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (gone) throw new Error(`the node exited before it answered:\n${tail.join('\n')}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      await exited;
-      throw new Error(`the node did not answer /api/v1/health within ${START_TIMEOUT_MS / 1000} s:\n${tail.join('\n')}`);
-    }
-    if (await answers(`${consoleUrl}/api/v1/health`) && await answers(`${ingestUrl}/api/v1/health`)) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { child, exited, tail } = await startNodeProcess([...(options.nodeFlags ?? []), cliMain, 'node', '--config', config],
+    [`${consoleUrl}/api/v1/health`, `${ingestUrl}/api/v1/health`], START_TIMEOUT_MS);
 
   const pid = child.pid!;
   return {
@@ -114,7 +93,7 @@ export async function startE2eNode(options: {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
-      if (child.exitCode !== 0) throw new Error(`the node exited with ${child.exitCode ?? child.signalCode}:\n${tail.join('\n')}`);
+      if (child.exitCode !== 0) throw new Error(`the node exited with ${child.exitCode ?? child.signalCode}:\n${tail()}`);
     },
   };
 }
