@@ -37,7 +37,8 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`iisa: ${(err as Error).message}\n`);
+    // IISA_DEBUG=1 shows where it came from, for a report; the message alone is what an operator needs.
+    process.stderr.write(`iisa: ${process.env.IISA_DEBUG === '1' ? (err as Error).stack : (err as Error).message}\n`);
     process.exitCode = 1;
   }
 }

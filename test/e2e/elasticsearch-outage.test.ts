@@ -15,7 +15,7 @@ import { uuidv7 } from '../../core/ids.js';
 import { ElasticsearchStore } from '../../core/store/elasticsearch/es-store.js';
 import { readEnginesEnv, runEngines } from '../../infra/engines-env.js';
 import { requireEngines } from '../helpers/engines.js';
-import { startNodeProcess, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcesses, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -66,7 +66,9 @@ describe('Elasticsearch stopped while the collector keeps receiving', function (
       },
       sources: [{ type: 'http', listen: { host: '::', port: 0 } }],
     }));
-    const [collector, writer] = await Promise.all([startNodeProcess(config, 60_000, 'collector'), startNodeProcess(config, 60_000, 'detector')]);
+    const [collector, writer] = await startNodeProcesses(
+      ['collector', 'detector'].map((command) => ({ configFile: config, command, timeoutMs: 60_000 })),
+    ) as [NodeProcess, NodeProcess];
     processes.push(collector, writer);
     const ingest = async (phase: string): Promise<number> => {
       const res = await fetch(`http://[::1]:${collector.ports.http}/api/v1/ingest`, {

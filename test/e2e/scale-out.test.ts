@@ -31,7 +31,7 @@ import { generateTraffic, streamPreamble, type SimRecord } from '../../seeds/sim
 import { SilenceRuleId } from '../../console/jobs/silence.js';
 import { RecordingClient, wsUrl } from '../console/live/live-fixtures.js';
 import { requireEngines } from '../helpers/engines.js';
-import { startNodeProcess, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcesses, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -154,9 +154,9 @@ describe('scaled out: collector, two detectors and a console as processes on Kaf
       log: { level: 'info' },
     }));
 
-    const [collector, detectorA, detectorB, consoleProcess] = await Promise.all(
-      ['collector', 'detector', 'detector', 'console'].map((role) => startNodeProcess(config, 60_000, role)),
-    );
+    const [collector, detectorA, detectorB, consoleProcess] = await startNodeProcesses(
+      ['collector', 'detector', 'detector', 'console'].map((command) => ({ configFile: config, command, timeoutMs: 60_000 })),
+    ) as [NodeProcess, NodeProcess, NodeProcess, NodeProcess];
     processes.push(collector, detectorA, detectorB, consoleProcess);
     // Browsers hang on the console process; the alerts are raised in the detector processes (the live relay joins them).
     const nationalLive = await RecordingClient.open(wsUrl('::1', consoleProcess.ports.console!), { headers: { authorization: `Bearer ${NATIONAL_TOKEN}` } });

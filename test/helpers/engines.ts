@@ -12,6 +12,7 @@
  * last test, for engines this run started and only those.
  */
 import { enginePrerequisites, ensureEngines, runEngines, type RunningEngines } from '../../infra/engines-env.js';
+import { killLeftoverNodeProcesses } from './node-process.js';
 
 export type Engines = Omit<RunningEngines, 'startedHere'>;
 
@@ -44,6 +45,9 @@ export async function requireEngines(ctx: Mocha.Context): Promise<Engines> {
 /** Mocha root hooks: stop what this run started. */
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
+    // A node process a failed test could not stop would hold on to the engines and keep mocha from exiting.
+    const leftovers = await killLeftoverNodeProcesses();
+    if (leftovers > 0) console.log(`      stopped ${leftovers} node process(es) a test left running`);
     if (!startedByThisRun) return;
     this.timeout(180_000);
     await runEngines(['down'], process.env, 170_000);

@@ -18,6 +18,9 @@ export interface NodeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Every child started here and not yet exited, so the root hook can stop what a failed test left running. */
+const running = new Set<ChildProcess>();
+
 /**
  * Start `iisa COMMAND --config FILE` (COMMAND: node, or one role: collector,
  * detector, console) and resolve once it logs "node ready".
@@ -26,12 +29,18 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000, c
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iisa.js'), command, '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   const logs: Record<string, unknown>[] = [];
   const ports: Record<string, number> = {};
   const lines = createInterface({ input: child.stderr! });
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node not ready after ${timeoutMs} ms; log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A node that never got ready is no use to the test, and left running it would keep mocha from exiting.
+      child.kill('SIGKILL');
+      reject(new Error(`node not ready after ${timeoutMs} ms; log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+    }, timeoutMs);
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
       try { entry = JSON.parse(line) as Record<string, unknown>; } catch { entry = { msg: line }; }
@@ -46,6 +55,30 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000, c
   });
   await ready;
   return { child, ports, logs, exited };
+}
+
+/**
+ * Start several at once. Should one fail, the others are stopped before the
+ * error is thrown, since the caller never got hold of them to stop.
+ */
+export async function startNodeProcesses(starts: readonly { configFile: string; command: string; timeoutMs?: number }[]): Promise<NodeProcess[]> {
+  const settled = await Promise.allSettled(starts.map((s) => startNodeProcess(s.configFile, s.timeoutMs, s.command)));
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure === undefined) return started;
+  await stopNodeProcesses(started);
+  throw failure.reason;
+}
+
+/** SIGKILL every child still running (for the root hook, after the last test): returns how many there were. */
+export async function killLeftoverNodeProcesses(): Promise<number> {
+  const leftovers = [...running];
+  await Promise.all(leftovers.map((child) => {
+    const gone = once(child, 'exit');
+    child.kill('SIGKILL');
+    return gone;
+  }));
+  return leftovers.length;
 }
 
 /** SIGTERM every process still running and wait until all have exited (for `after` hooks). */

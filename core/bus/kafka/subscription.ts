@@ -32,6 +32,7 @@ import { uuidv7 } from '../../ids.js';
 import { decodeValue } from './codec.js';
 import type { KafkaBusConfig } from './config.js';
 import { deadLetterOf } from './dead-letter.js';
+import { retryWhileSettling } from './broker-settling.js';
 
 export interface KafkaSubscriptionSpec<T> {
   readonly topic: string;
@@ -313,10 +314,12 @@ export class KafkaSubscription<T> implements Subscription {
     const admin = this.deps.kafka.admin();
     try {
       await admin.connect();
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      if (committed?.partitions.some((p) => p.offset !== '-1')) return;
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      await retryWhileSettling(async () => {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        if (committed?.partitions.some((p) => p.offset !== '-1')) return;
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      }, this.deps.config.requestTimeoutMs);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

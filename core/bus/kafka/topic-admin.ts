@@ -5,6 +5,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../../../collector/sources/types.js';
+import { retryWhileSettling, waitForLeaders } from './broker-settling.js';
 
 export interface TopicLayout {
   readonly partitions: number;
@@ -26,7 +27,10 @@ export class TopicAdmin {
   ensure(topic: string): Promise<void> {
     let pending = this.ensured.get(topic);
     if (pending === undefined) {
-      pending = this.create(topic);
+      pending = this.create(topic).catch((error: unknown) => {
+        // Said without context, "This server does not host this topic-partition" leaves an operator guessing which topic.
+        throw new Error(`Kafka topic ${topic}: ${(error as Error).message}`, { cause: error });
+      });
       this.ensured.set(topic, pending);
       pending.catch(() => this.ensured.delete(topic));
     }
@@ -66,13 +70,16 @@ export class TopicAdmin {
   private async create(topic: string): Promise<void> {
     const admin = await this.connected();
     const { partitions, replicationFactor, requestTimeoutMs } = this.layout;
-    const created = await admin.createTopics({
+    // Processes starting together create the same topics at once; the broker may answer one of them
+    // "not hosted here" while the leaders are being elected, and kafkajs gives up after its own few retries.
+    const created = await retryWhileSettling(() => admin.createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor }],
       waitForLeaders: true,
       timeout: requestTimeoutMs,
-    });
+    }), 2 * requestTimeoutMs);
     if (created) return;
-    // It existed: made by another bus, or by hand with another layout. Use it as it is, but say so if it differs.
+    // It existed: made by another bus (perhaps a moment ago, its leaders not yet elected), or by hand with another layout.
+    await waitForLeaders(admin, topic, 2 * requestTimeoutMs);
     const actual = await this.partitionCount(topic);
     if (actual !== partitions) {
       this.logger.warn('Kafka topic exists with a different partition count than configured; using it as it is', { topic, partitions: actual, configured: partitions });
