@@ -5,12 +5,12 @@ import { Roles, startRoles, type Role } from './node.js';
 
 const DESCRIPTIONS: Readonly<Record<Role | 'node', string>> = {
   node: 'run every role in one process: sources, ingest, detection, the store writer and the console',
-  collector: 'run the collector role alone: sources and parsers, publishing to Kafka',
+  collector: 'run the collector role alone: sources and parsers, publishing to Kafka (or, with a "forward" section, sending the raw records to a remote node through a disk spool)',
   detector: 'run the detector role alone: Sigma rules and the store writer, consuming from Kafka (start several to share the load)',
   console: 'run the console role alone: the REST API over the store',
 };
 
-/** `iisa node|collector|detector|console --config FILE`: run roles until SIGINT/SIGTERM. */
+/** `iisa node|collector|detector|console --config FILE`: run roles until SIGINT/SIGTERM; SIGHUP reloads the token files. */
 export function registerNodeCommand(program: Command): void {
   const commands: [string, readonly Role[]][] = [['node', Roles], ...Roles.map((r): [string, readonly Role[]] => [r, [r]])];
   for (const [name, roles] of commands) {
@@ -23,8 +23,14 @@ export function registerNodeCommand(program: Command): void {
         const running = await startRoles(config, roles);
         // Listen for signals before saying ready: a supervisor may stop the node the moment it reads the line.
         const signal = waitForSignal();
+        const reload = (): void => {
+          running.log.info('SIGHUP: reloading token files');
+          running.reloadCredentials();
+        };
+        process.on('SIGHUP', reload);
         running.log.info('node ready', { id: config.node.id, tier: config.node.tier, roles: roles.join(','), store: describeStore(config.store) });
         await signal;
+        process.off('SIGHUP', reload);
         await running.stop();
       });
   }

@@ -12,9 +12,12 @@
  *   console: { listen: { host: '::', port: 8443 }, apiTokens: ../seeds/api-tokens.yaml }
  *     listen may take tls: { certFile: ../pki/console.pem, keyFile: ../pki/console.key, caFile?: ../pki/clients-ca.pem }
  *   ingestTokens: ../seeds/tokens.yaml
+ *   tokenReload: { watch: true, checkIntervalMs: 2000 }   # token files reloaded on change (and on SIGHUP)
  *   sources:
  *     - { type: http, listen: { host: '::', port: 8080 } }
  *     - { type: syslog-udp, listen: { port: 5514 }, org: ent-js-auto-01, parser: iptables }
+ *   forward: { url: 'https://[2001:db8::10]:8080', tokens: [{ org: ent-js-auto-01, parser: iptables, token: { env: IISA_FWD } }] }
+ *     (iisa collector: the records go to that node through a disk spool; collector/forward/config.ts)
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -26,6 +29,7 @@ import { StoreSectionSchema } from '../core/store/open.js';
 import { FederationSectionSchema, type FederationSection } from '../console/federation/config.js';
 import { JobsSectionSchema } from '../console/jobs/jobs.js';
 import { AccountsConfigFields } from '../console/accounts/config.js';
+import { ForwardSectionSchema, resolveForwardPaths } from '../collector/forward/config.js';
 
 /** Short enough that an alert reaches a browser within 50 ms of the last one; long enough that a burst is a few frames, not thousands. */
 export const DEFAULT_LIVE_BATCH_MS = 25;
@@ -49,6 +53,10 @@ export const NodeConfigSchema = z.strictObject({
   store: StoreSectionSchema.default({ type: 'sqlite', synchronous: 'full', retentionDays: 180 }),
   bus: BusSectionSchema.default({ type: 'memory', capacity: 10_000 }),
   ingestTokens: z.string().optional().describe('path of the ingest token list (YAML)'),
+  tokenReload: z.strictObject({
+    watch: z.boolean().default(true).describe('reload ingestTokens and console.apiTokens when they change; false: only on SIGHUP'),
+    checkIntervalMs: z.number().int().min(100).default(2000).describe('how often the token files are checked, besides file-system notifications'),
+  }).prefault({}).describe('token files are reloaded without a restart; a file that does not validate leaves the tokens in force as they were'),
   detector: z.strictObject({
     rules: z.array(z.string()).min(1).describe('Sigma rule files and folders'),
     reloadIntervalMs: z.number().int().positive().default(2000).describe('how often rule files are checked for changes'),
@@ -61,6 +69,8 @@ export const NodeConfigSchema = z.strictObject({
   jobs: JobsSectionSchema.prefault({}).describe('scheduled jobs: posture summaries, overdue tasks, reminders, silent sources, retention, scheduled searches'),
   federation: FederationSectionSchema.optional().describe('links to the parent node and from child nodes; absent: a node on its own'),
   sources: z.array(z.looseObject({ type: z.string() })).default([]),
+  forward: ForwardSectionSchema.optional()
+    .describe("send the sources' raw records to a remote node's HTTP ingest through a disk spool, instead of parsing them into a store here (iisa collector)"),
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   }).default({ level: 'info' }),
@@ -120,6 +130,7 @@ export function finishNodeConfig(raw: z.output<typeof NodeConfigSchema>, file: s
       detector: { ...raw.detector, rules: raw.detector.rules.map(at), ...(raw.detector.gradingPolicy ? { gradingPolicy: at(raw.detector.gradingPolicy) } : {}) },
     } : {}),
     ...(raw.federation ? { federation: resolveFederationPaths(raw.federation, at) } : {}),
+    ...(raw.forward ? { forward: resolveForwardPaths(raw.forward, at, at(raw.dataDir)) } : {}),
     sourceConfigs,
     baseDir,
   });
@@ -154,7 +165,7 @@ function resolveFederationPaths(f: FederationSection, at: (p: string) => string)
         ...(f.parent.tls ? { tls: { caFile: at(f.parent.tls.caFile), ...(f.parent.tls.certFile ? { certFile: at(f.parent.tls.certFile) } : {}), ...(f.parent.tls.keyFile ? { keyFile: at(f.parent.tls.keyFile) } : {}) } } : {}),
       },
     } : {}),
-    children: f.children.map((c) => ({ ...c, secret: secret(c.secret) })),
+    children: f.children.map((c) => ({ ...c, secret: secret(c.secret), previousSecrets: c.previousSecrets.map(secret) })),
     ...(f.tls ? { tls: { certFile: at(f.tls.certFile), keyFile: at(f.tls.keyFile), caFile: at(f.tls.caFile) } } : {}),
   };
 }

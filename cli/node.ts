@@ -19,14 +19,15 @@ import { describeBus, openBus } from '../core/bus/open.js';
 import { OrgRegistry } from '../core/orgs.js';
 import { describeStore, openStore } from '../core/store/open.js';
 import { StoreSink } from '../core/store/sink.js';
+import { StoreWriteHealth } from '../core/store/write-health.js';
 import type { Store } from '../core/store/store.js';
 import { CounterMetrics, JsonLogger } from '../core/telemetry.js';
 import { IngestPipeline } from '../collector/pipeline.js';
+import { sourcePairs, uncoveredPairs } from '../collector/forward/coverage.js';
+import { Forwarder } from '../collector/forward/forwarder.js';
 import { parsers as builtinParserTable, type ParserTable } from '../collector/parsers/index.js';
 import { sourceUnit } from '../collector/sources/index.js';
 import type { Source, SourceContext } from '../collector/sources/types.js';
-import { IngestTokens } from '../collector/tokens.js';
-import { ApiTokens } from '../console/api-tokens.js';
 import { ConsoleServer } from '../console/server.js';
 import { Accounts } from '../console/accounts/accounts.js';
 import { sessionAuthenticator } from '../console/accounts/session-auth.js';
@@ -45,6 +46,8 @@ import { alertChanged } from '../console/coordination/escalation.js';
 import { startJobs } from '../console/jobs/jobs.js';
 import type { JobScheduler } from '../console/jobs/scheduler.js';
 import type { NodeConfig } from './node-config.js';
+import { loadNodeCredentials } from './node-credentials.js';
+import type { ReloadOutcome } from '../core/credential-reload.js';
 
 export const Roles = ['collector', 'detector', 'console'] as const;
 export type Role = (typeof Roles)[number];
@@ -59,6 +62,8 @@ export interface RunningRoles {
   readonly store?: Store;
   readonly bus?: Bus;
   readonly pipeline?: IngestPipeline;
+  /** The spool and sender of a collector with a `forward` section (then there is no pipeline). */
+  readonly forwarder?: Forwarder;
   /** Sources in config order, with their type (collector role). */
   readonly sources: readonly { type: string; source: Source }[];
   /** Present when the detector role runs and the config has a `detector` section. */
@@ -73,6 +78,11 @@ export interface RunningRoles {
   readonly federationListener?: FederationListener;
   /** The scheduled jobs (detector role with alerts): `runNow(name)` runs one at once. */
   readonly jobs?: JobScheduler;
+  /**
+   * Re-read the token files now (ingest tokens, API tokens), changed or not:
+   * what SIGHUP does. A file that does not validate keeps its tokens in force.
+   */
+  reloadCredentials(): ReloadOutcome[];
   stop(): Promise<void>;
 }
 
@@ -91,7 +101,11 @@ export interface StartNodeOptions {
 /** Why a role set cannot run with this config, or undefined when it can. */
 export function roleProblem(config: NodeConfig, roles: readonly Role[]): string | undefined {
   const alone = roles.length < Roles.length;
-  const needsBus = roles.includes('collector') || roles.includes('detector');
+  const forwarding = config.forward !== undefined && roles.includes('collector');
+  if (forwarding && roles.length > 1) {
+    return 'a config with "forward" sends its records to another node: run it as "iisa collector" (it has no store for other roles to work on)';
+  }
+  const needsBus = (roles.includes('collector') && !forwarding) || roles.includes('detector');
   if (alone && needsBus && config.bus.type === 'memory') {
     return `the ${roles.join(' and ')} role${roles.length > 1 ? 's' : ''} cannot run apart from the others on the in-process bus: set bus.type to kafka (or run "iisa node")`;
   }
@@ -116,13 +130,8 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
   mkdirSync(config.dataDir, { recursive: true });
 
   // Credentials first: a bad token file stops the start before anything listens.
-  const served = config.node.orgs ? new Set(config.node.orgs) : undefined;
-  const tokens = has('collector') && config.ingestTokens ? IngestTokens.load(config.ingestTokens, served) : new IngestTokens([]);
-  const unknownTokenOrgs = tokens.grants().filter((g) => !registry.get(g.orgId));
-  if (unknownTokenOrgs.length) {
-    throw new Error(`ingest tokens name orgs missing from the registry: ${unknownTokenOrgs.map((g) => `${g.tokenId} -> ${g.orgId}`).join(', ')}`);
-  }
-  const apiTokens = has('console') && config.console ? ApiTokens.load(config.console.apiTokens, registry, served) : undefined;
+  const credentials = loadNodeCredentials(config, { collector: has('collector'), console: has('console') }, registry);
+  const { ingest: tokens, api: apiTokens } = credentials;
   // The grading policy too: a node with a bad policy must not start and grade by guesswork.
   const gradingPolicy = config.detector || config.console ? loadGradingPolicy(config.detector?.gradingPolicy ?? defaultGradingPolicyPath()) : undefined;
   const servedOrgs = config.node.orgs ?? registry.all().map((o) => o.id);
@@ -141,10 +150,15 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
 
   try {
     const store = has('detector') || has('console') ? await openStore(config.store, registry) : undefined;
+    // Where the store writer shares the process with the sources (embedded), a full disk closes ingest until a write succeeds.
+    const writeHealth = new StoreWriteHealth((full) => {
+      if (full) log.error('store out of disk space: ingest refuses new data until a write succeeds', { reason: full.reason });
+      else log.info('store writable again: ingest resumed');
+    });
     if (store) stack.push(() => store.close());
     // A console process scaled out hears the detectors' alerts on the bus (the live relay).
     const relayed = config.bus.type === 'kafka' && (has('console') || has('detector'));
-    const bus = has('collector') || has('detector') || relayed ? openBus(config.bus, log) : undefined;
+    const bus = (has('collector') && !config.forward) || has('detector') || relayed ? openBus(config.bus, log) : undefined;
     if (bus) stack.push(() => bus.close());
 
     let coordination: Coordination | undefined;
@@ -171,7 +185,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     let detector: DetectorStage | undefined;
     let jobs: JobScheduler | undefined;
     if (has('detector') && store && bus) {
-      const sink = await StoreSink.start(bus, store, metrics);
+      const sink = await StoreSink.start(bus, store, metrics, { health: writeHealth });
       stack.push(() => sink.close());
       // Subscribed before any source starts, so every event is offered to the rules.
       if (config.detector) {
@@ -222,6 +236,10 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (config.console && apiTokens && hub) {
         const { accounts: usersFile, sessions, loginLimit } = config.console;
         const accounts = await Accounts.open({ store, registry, log, servedOrgs, config: { ...(usersFile ? { accounts: usersFile } : {}), sessions, loginLimit } });
+        // A user logged out everywhere (by an admin, a new password, a disabled account) loses the live views it opened too.
+        accounts.sessions.onAllEnded((userId) => {
+          hub.disconnectWhere((a) => a.principal.kind === 'user' && a.principal.tokenId === userId, 'sessions ended');
+        });
         const server = new ConsoleServer(config.console.listen, {
           store, registry, tokens: apiTokens, log, accounts,
           ...(alerts ? { coordination: { alerts, coordination } } : {}),
@@ -243,12 +261,32 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     }
 
     let pipeline: IngestPipeline | undefined;
+    let forwarder: Forwarder | undefined;
     const sources: { type: string; source: Source }[] = [];
-    if (has('collector') && bus) {
+    if (has('collector') && config.forward) {
+      // Records of a pair without a remote token could never leave the spool: refuse before anything listens.
+      const tokenPairs = new Set(config.forward.tokens.map((t) => `${t.org}\u0000${t.parser}`));
+      const uncovered = uncoveredPairs(sourcePairs(config.sourceConfigs, tokens.grants()), (org, parser) => tokenPairs.has(`${org}\u0000${parser}`));
+      if (uncovered.length) throw new Error(`forward.tokens does not cover every source:\n${uncovered.map((u) => `  - ${u}`).join('\n')}`);
+      const started = await Forwarder.start(config.forward, { log, metrics });
+      forwarder = started;
+      stack.push(() => started.close());
+    }
+    let ctx: SourceContext | undefined;
+    if (has('collector') && forwarder) {
+      ctx = forwarder.sourceContext({ dataDir: config.dataDir, tokens });
+    } else if (has('collector') && bus) {
       const ingest = new IngestPipeline({ parsers: options.parsers ?? builtinParserTable, registry, bus, metrics });
       pipeline = ingest;
-      const ctx: SourceContext = {
-        emit: (records) => ingest.emit(records),
+      ctx = {
+        emit: async (records, emitOptions) => {
+          // Out of disk space, nothing new is taken in: HTTP answers 503 at once, the other sources wait.
+          if (writeHealth.outOfSpace) {
+            if (emitOptions?.waitForRoom === false) writeHealth.assertWritable();
+            await writeHealth.whenWritable();
+          }
+          return ingest.emit(records);
+        },
         deadLetter: (letter) => ingest.deadLetter(letter),
         endStream: (stream) => ingest.endStream(stream),
         dataDir: config.dataDir,
@@ -256,9 +294,15 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
         log,
         metrics,
       };
-      for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, ctx) });
+    }
+    if (ctx) {
+      const sourceCtx = ctx;
+      for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, sourceCtx) });
       // Sources stop first (the stack unwinds in reverse), all at once.
       stack.push(async () => { await Promise.allSettled(sources.map(({ source }) => source.stop())); });
+      // ...and before that a full spool stops holding them back, so the batches they hold are kept, not lost.
+      const spooling = forwarder;
+      if (spooling) stack.push(async () => spooling.admitWaiting());
       for (const [i, { type, source }] of sources.entries()) {
         await source.start();
         const address = source.address?.();
@@ -267,6 +311,13 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       }
     }
 
+    // Token files are followed from here on; a withdrawn API token's live views are closed (a socket is authenticated when it opens).
+    const reloader = credentials.follow(log, (ids) => {
+      const closed = hub?.disconnectWhere((a) => a.principal.kind === 'token' && ids.includes(a.principal.tokenId), 'API token withdrawn') ?? 0;
+      if (closed) log.info('live views closed: their API token was withdrawn', { clients: closed });
+    });
+    stack.push(async () => { reloader.close(); });
+
     log.info('roles started', {
       roles: roles.join(','),
       ...(store ? { store: describeStore(config.store) } : {}),
@@ -274,7 +325,8 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     });
     return {
       config, roles, registry, metrics, log, sources, stop,
-      ...(store ? { store } : {}), ...(bus ? { bus } : {}), ...(pipeline ? { pipeline } : {}),
+      reloadCredentials: () => reloader.reloadAll(),
+      ...(store ? { store } : {}), ...(bus ? { bus } : {}), ...(pipeline ? { pipeline } : {}), ...(forwarder ? { forwarder } : {}),
       ...(detector ? { detector } : {}), ...(consoleServer ? { console: consoleServer } : {}),
       ...(alerts ? { alerts } : {}), ...(coordination ? { coordination } : {}), ...(federationListener ? { federationListener } : {}),
       ...(jobs ? { jobs } : {}),

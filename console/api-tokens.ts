@@ -9,10 +9,12 @@
  * `roles` (optional) says what the token may change (./accounts/roles.ts);
  * without it a token holds its org tier's standard role, what every token
  * could do before roles existed. People log in with accounts
- * (./accounts/); tokens are for automation.
+ * (./accounts/); tokens are for automation. The list can be swapped while
+ * the console runs (`replaceWith`): a node reloads its token file without a
+ * restart.
  */
 import { z } from 'zod';
-import { loadConfigFile } from '../core/config.js';
+import { loadConfigFile, parseConfigText, validateConfig } from '../core/config.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import { SecretFields, SecretTable, exactlyOneSecret, uniqueIds } from '../core/secret-table.js';
 import type { Principal } from './access.js';
@@ -34,7 +36,7 @@ export interface ApiPrincipal extends Principal {
 }
 
 export class ApiTokens {
-  private readonly table = new SecretTable<ApiPrincipal>('API token');
+  private table = new SecretTable<ApiPrincipal>('API token');
 
   /**
    * Validates `list`; every token's org must exist in `registry` (a token
@@ -59,6 +61,27 @@ export class ApiTokens {
 
   static load(file: string, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>): ApiTokens {
     return new ApiTokens(loadConfigFile(file, ApiTokenListSchema), registry, onlyOrgs);
+  }
+
+  /** Like `load`, from the text of `file` already read. */
+  static parse(text: string, file: string, registry: OrgRegistry, onlyOrgs?: ReadonlySet<string>): ApiTokens {
+    return new ApiTokens(validateConfig(parseConfigText(text, file), ApiTokenListSchema, file), registry, onlyOrgs);
+  }
+
+  /**
+   * Put `next`'s tokens in force in place of these (a reload): the next
+   * request is checked against them. Answers the ids of the tokens withdrawn
+   * (gone, given another secret, or speaking for another org or roles).
+   */
+  replaceWith(next: ApiTokens): string[] {
+    const withdrawn = this.table.withdrawnIn(next.table);
+    this.table = next.table;
+    return withdrawn;
+  }
+
+  /** Number of tokens in force. */
+  get size(): number {
+    return this.table.size;
   }
 
   verify(secret: string): ApiPrincipal | undefined {

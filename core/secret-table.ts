@@ -51,6 +51,19 @@ export class SecretTable<G extends { readonly tokenId: string }> {
     this.byHash.set(key, { hash, grant: Object.freeze(grant) });
   }
 
+  /**
+   * The token ids of this table that `next` withdraws: their secret is gone
+   * from it, or grants something else there. What a reload revokes.
+   */
+  withdrawnIn(next: SecretTable<G>): string[] {
+    const ids = new Set<string>();
+    for (const [key, entry] of this.byHash) {
+      const kept = next.byHash.get(key);
+      if (!kept || JSON.stringify(kept.grant) !== JSON.stringify(entry.grant)) ids.add(entry.grant.tokenId);
+    }
+    return [...ids];
+  }
+
   grants(): G[] {
     return [...this.byHash.values()].map((e) => e.grant);
   }

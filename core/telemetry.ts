@@ -14,6 +14,7 @@ export const MetricNames = {
   'store.dead_letters_written': 'dead letters written to the store',
   'store.rule_hits_written': 'rule hits written to the store',
   'collector.auth_failures': 'ingest requests refused for a missing or unknown token, by source',
+  'collector.requests_refused': 'ingest requests refused before reading them so the sender comes back later (reason busy: over maxConcurrentRequests), by source',
   'detector.rule_hits': 'rule hits the detector published (detections and correlations)',
   'detector.rule_reloads': 'times a changed rule set was loaded without a restart',
   'detector.replayed_events': 'events delivered again after a takeover or rebalance, used to rebuild correlation state (their hits were published before)',

@@ -18,6 +18,12 @@
  *   401 bad or missing token; 413 body over maxBodyBytes; 415 unsupported type/encoding;
  *   400 unreadable body; 503 + Retry-After: nothing stored, resend later
  *
+ * A forwarding collector (collector/forward/) posts its sources' raw records
+ * as `application/vnd.iisa.forward+ndjson`: one JSON object per line with the
+ * record's text, an id (the event id is made from it and the token's org, so a
+ * batch sent twice is stored once), its stream and receive time
+ * (collector/forward/wire.ts). The token still decides org and parser.
+ *
  * `GET /api/v1/health` answers `{ status: 'ok' }` without a token.
  *
  * With `listen.tls` the listener speaks HTTPS only (and demands a client
@@ -30,6 +36,7 @@ import express from 'express';
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { BodyFormatError, splitBody, type BodyFormat } from '../framing/ndjson.js';
+import { FORWARD_MEDIA_TYPE, readForwardedLine } from '../forward/wire.js';
 import { closeListener, createHttpListener, listenOn, serverAddress, TlsListenSchema, trackHandshakes } from './listen.js';
 import { PendingWork } from './pending-work.js';
 import { SourceMetric } from './telemetry.js';
@@ -48,8 +55,14 @@ export const HttpConfigSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().default(1024 * 1024),
   /** Largest single record; a larger one is rejected (`too-large`) and its neighbours still go. */
   maxLineBytes: z.number().int().positive().default(64 * 1024),
-  /** Retry-After sent with 503. */
+  /** Retry-After sent with 503 and 429. */
   retryAfterSeconds: z.number().int().positive().default(5),
+  /**
+   * Ingest requests handled at once; more -> 429 with Retry-After. With
+   * maxBodyBytes this bounds the memory a burst can take (bodies, parsed
+   * events), so back-pressure reaches the senders instead.
+   */
+  maxConcurrentRequests: z.number().int().positive().default(32),
 });
 
 export type HttpConfig = z.output<typeof HttpConfigSchema>;
@@ -61,6 +74,7 @@ const BODY_FORMATS: Readonly<Record<string, BodyFormat>> = {
   'application/jsonl': 'ndjson',
   'text/plain': 'ndjson',
   'application/json': 'json',
+  [FORWARD_MEDIA_TYPE]: 'ndjson',
 };
 
 /** Content encodings accepted, each with its decoder (identity = none). */
@@ -97,9 +111,20 @@ export function createHttpIngestApp(config: HttpConfig, ctx: SourceContext, trac
     res.json({ status: 'ok' });
   });
 
+  let inProgress = 0;
   app.post('/api/v1/ingest', (req, res) => {
+    if (inProgress >= config.maxConcurrentRequests) {
+      ctx.metrics.increment(SourceMetric.requestsRefused, { source: TYPE, reason: 'busy' });
+      // The body is not read: closing the connection is cheaper than draining it.
+      throw new HttpProblem(429, 'busy', `${inProgress} ingest requests are in progress (maxConcurrentRequests); nothing was accepted, send it again later`, {
+        'Retry-After': String(config.retryAfterSeconds), Connection: 'close',
+      });
+    }
+    inProgress++;
     // In progress until the response is out (or the connection is gone), not merely until the handler returns.
-    track(new Promise<void>((resolve) => res.once('close', () => resolve())));
+    const done = new Promise<void>((resolve) => res.once('close', () => resolve()));
+    void done.then(() => { inProgress--; });
+    track(done);
     return ingest(req, res, config, ctx);
   });
 
@@ -138,6 +163,7 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
   }
 
   const format = bodyFormat(req);
+  const forwarded = mediaTypeOf(req) === FORWARD_MEDIA_TYPE;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > config.maxBodyBytes) throw tooLarge(config);
   const body = await readBody(req, { maxBytes: config.maxBodyBytes, keepBytes: config.maxBodyBytes });
@@ -145,7 +171,9 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
 
   let items;
   try {
-    items = splitBody(body.kept.toString('utf8'), format, { maxRecordBytes: config.maxLineBytes, headChars: DEAD_LETTER_RAW_BYTES });
+    // A forwarded line wraps its record in JSON: maxLineBytes applies to the record's text (readForwardedLine).
+    const maxRecordBytes = forwarded ? config.maxBodyBytes : config.maxLineBytes;
+    items = splitBody(body.kept.toString('utf8'), format, { maxRecordBytes, headChars: DEAD_LETTER_RAW_BYTES });
   } catch (err) {
     if (err instanceof BodyFormatError) throw new HttpProblem(400, 'bad-body', err.message);
     throw err;
@@ -155,8 +183,30 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
   const lineOf: number[] = [];
   const rejected: RejectedLine[] = [];
   const letters: Promise<void>[] = [];
+  const ended: string[] = [];
   const origin = TYPE;
   for (const item of items) {
+    if (item.type === 'record' && forwarded) {
+      const read = readForwardedLine(item.text, grant, { maxLineBytes: config.maxLineBytes, origin });
+      if (read.kind === 'end') {
+        ended.push(read.stream);
+        continue;
+      }
+      ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
+      if (read.kind === 'record') {
+        records.push(read.record);
+        lineOf.push(item.line);
+      } else if (read.kind === 'letter') {
+        // Refused at the collector, or too long here: kept, like any record a source refuses.
+        if (read.letter.code === 'too-large') ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: 'too-large' });
+        letters.push(ctx.deadLetter(read.letter));
+      } else {
+        ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: read.code });
+        rejected.push({ line: item.line, code: read.code, reason: read.reason });
+        letters.push(ctx.deadLetter({ origin, orgId: grant.orgId, parser: grant.parser, code: read.code, reason: read.reason, raw: item.text.slice(0, DEAD_LETTER_RAW_BYTES), receivedAt }));
+      }
+      continue;
+    }
     ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
     if (item.type === 'record') {
       records.push({ text: item.text, receivedAt, orgId: grant.orgId, parser: grant.parser, stream: `http:${grant.tokenId}`, origin, extra: { 'input.type': 'http' } });
@@ -175,13 +225,18 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
   try {
     await Promise.all(letters);
     if (records.length > 0) {
-      const result = await ctx.emit(records);
+      // A forwarding collector's own spool answers at once when full: the sender hears 503 and comes back.
+      const result = await ctx.emit(records, { waitForRoom: false });
       accepted = result.accepted;
       for (const r of result.rejected) rejected.push({ line: lineOf[r.index], code: r.code, reason: r.reason });
     }
+    for (const stream of ended) ctx.endStream(stream);
   } catch (err) {
-    ctx.log.error('http ingest batch could not be stored', { tokenId: grant.tokenId, records: records.length, error: String(err) });
-    throw new HttpProblem(503, 'unavailable', 'the batch could not be stored; nothing was accepted, send it again later', {
+    // A full forward spool is expected while the remote is away (retriable); anything else is a fault.
+    const held = (err as { retriable?: unknown }).retriable === true;
+    ctx.log[held ? 'warn' : 'error'](held ? 'http ingest held back' : 'http ingest batch could not be stored', { tokenId: grant.tokenId, records: records.length, error: String(err) });
+    // A retriable refusal says why (spool full, store out of disk space); a fault's details stay in the log.
+    throw new HttpProblem(503, 'unavailable', held ? (err as Error).message : 'the batch could not be stored; nothing was accepted, send it again later', {
       'Retry-After': String(config.retryAfterSeconds),
     });
   }
@@ -202,6 +257,10 @@ function authenticate(req: IncomingMessage, ctx: SourceContext): TokenGrant | un
   const header = req.headers.authorization ?? '';
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match ? ctx.tokens.verify(match[1]) : undefined;
+}
+
+function mediaTypeOf(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
 function bodyFormat(req: IncomingMessage): BodyFormat {

@@ -6,7 +6,9 @@
  *
  * Records are batched like syslog-tcp, but UDP cannot slow its sender: when
  * more than `maxPendingRecords` wait for the pipeline, new messages are
- * dropped and counted as `collector.records_dropped{reason=overload}`.
+ * dropped, counted as `collector.records_dropped{reason=overload}` and
+ * logged (once when dropping starts, with the count when it ends). Behind a
+ * forwarding collector whose spool is full, this is where UDP loses data.
  * The stream key is per sender address (`syslog-udp:10.0.0.5`, `syslog-udp:[2001:db8::5]`).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -38,6 +40,8 @@ export class SyslogUdpSource implements Source {
   private socket: Socket | undefined;
   private readonly sideWork = new PendingWork();
   private stopped: Promise<void> | undefined;
+  /** Messages dropped since the batcher last had room. */
+  private overloadDrops = 0;
 
   constructor(private readonly config: SyslogUdpConfig, private readonly ctx: SourceContext) {
     this.routes = new SenderRoutes(config);
@@ -99,7 +103,13 @@ export class SyslogUdpSource implements Source {
         this.sideWork.add(deadLetterOversized(this.ctx, TYPE, text.slice(0, 1024), route, origin, this.config.maxMessageBytes));
       } else if (this.batcher.pending >= this.config.maxPendingRecords) {
         this.ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: 'overload' });
+        // Logged once per episode, with its count when it ends: a flood must not become a flood of log lines.
+        if (this.overloadDrops++ === 0) this.ctx.log.warn('syslog-udp overloaded: dropping messages until the pipeline catches up', { pending: this.batcher.pending });
       } else {
+        if (this.overloadDrops > 0) {
+          this.ctx.log.warn('syslog-udp took messages again after dropping some', { dropped: this.overloadDrops });
+          this.overloadDrops = 0;
+        }
         this.batcher.add(syslogRecord(text, receivedAt, route, where));
       }
     }

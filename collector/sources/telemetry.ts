@@ -9,4 +9,6 @@ export const SourceMetric = {
   recordsDropped: 'collector.records_dropped',
   /** Requests refused for a missing or unknown ingest token. */
   authFailures: 'collector.auth_failures',
+  /** Requests refused before reading them, so the sender comes back later: `reason` = busy. */
+  requestsRefused: 'collector.requests_refused',
 } as const;

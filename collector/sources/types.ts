@@ -5,7 +5,9 @@
  * `ctx.emit`. The pipeline parses, validates, stamps the org, and makes the
  * batch durable (stored, or dead-lettered with a reason) before `emit`
  * resolves, so a source acknowledges its sender (HTTP 2xx, a saved file
- * offset) only for data that survives a crash.
+ * offset) only for data that survives a crash. In a forwarding collector
+ * (collector/forward/) `emit` resolves once the records are in its disk
+ * spool instead, with the same meaning.
  */
 import type { z } from 'zod';
 import type { SyslogEnvelope } from '../framing/syslog.js';
@@ -41,6 +43,16 @@ export interface RejectedRecord {
   readonly reason: string;
 }
 
+export interface EmitOptions {
+  /**
+   * When the records cannot be taken now (a forwarding collector's spool is
+   * full): true (default) waits for room, holding the source back; false
+   * rejects at once with an error whose `retriable` is true, for a source
+   * that can tell its sender to come back (HTTP 503).
+   */
+  readonly waitForRoom?: boolean;
+}
+
 export interface EmitResult {
   readonly accepted: number;
   readonly rejected: readonly RejectedRecord[];
@@ -52,7 +64,7 @@ export interface EmitResult {
  * record is kept with the reason.
  */
 export interface SourceContext {
-  emit(records: readonly IngestRecord[]): Promise<EmitResult>;
+  emit(records: readonly IngestRecord[], options?: EmitOptions): Promise<EmitResult>;
   deadLetter(letter: { origin: string; orgId?: string; parser?: string; code: string; reason: string; raw: string; receivedAt: Date }): Promise<void>;
   /** Forget per-stream parser state (connection closed, file rotated). */
   endStream(stream: string): void;

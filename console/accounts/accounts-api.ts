@@ -7,6 +7,8 @@
  *   GET  /users, GET /users/:id         node-admin: every served org; enterprise-admin: its own org
  *   POST /users {id, displayName, password, org?, roles?}
  *   POST /users/:id/disable | /enable | /password {password}
+ *   POST /users/:id/end-sessions        logs the user out everywhere (its live views close too)
+ *   POST /users/end-sessions {org?}     logs out every user the caller manages (of `org`): after a leak, or to rotate all sessions
  *   GET  /audit-log?from&to&org&actor&outcome&limit&cursor   node-admin: all; enterprise-admin: its org's
  *
  * An admin manages only users whose every role it may grant itself
@@ -35,6 +37,9 @@ const NewUserBody = z.strictObject({
   roles: z.array(RoleSchema).min(1).optional().describe('default: the standard role of the org\'s tier'),
 });
 const PasswordBody = z.strictObject({ password: PasswordSchema });
+const EndSessionsBody = z.strictObject({
+  org: z.array(z.string().min(1)).min(1).max(1000).optional().describe('only the users of these orgs; default every org the caller manages'),
+}).default({});
 const UserListParams = z.strictObject({ org: List.optional(), limit: Limit.optional(), cursor: z.string().min(1).max(4096).optional() });
 const AuditParams = z.strictObject({
   from: Time.optional().describe('inclusive start'),
@@ -255,6 +260,45 @@ export function addAccountRoutes(routes: ApiRoutes, api: AuthDeps, accounts: Acc
       // Whoever knew the old password is logged out everywhere.
       const ended = await accounts.sessions.endAllOf(user.id);
       return { user: publicUser(changed), sessionsEnded: ended };
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/users/:id/end-sessions', tag: 'accounts', summary: 'End every session of a user: logged out everywhere',
+    description: `${MANAGE_USERS} The account stays usable: the user logs in again. Live views opened with those sessions are closed.`,
+    response: UserChangeAnswer,
+    handle: async ({ access, path }) => {
+      const user = await managed(path.id, access, reachOf(access, 'manage-users'));
+      const ended = await accounts.sessions.endAllOf(user.id);
+      return { user: publicUser(user), sessionsEnded: ended };
+    },
+  });
+
+  routes.add({
+    method: 'post', path: '/users/end-sessions', tag: 'accounts', summary: 'End the sessions of every user the caller manages',
+    description: `${MANAGE_USERS} Every such user (of \`org\` if given) is logged out everywhere, the caller too if it is one of them; users beyond the caller's reach keep their sessions. After a leak, or to rotate all sessions at once.`,
+    body: EndSessionsBody, bodyLimit: ACCOUNT_BODY_LIMIT,
+    response: z.strictObject({
+      users: z.number().int().min(0).describe('how many users were logged out'),
+      sessionsEnded: z.number().int().min(0).describe('how many sessions that ended'),
+    }),
+    authorize: (a) => { reachOf(a, 'manage-users'); },
+    handle: async ({ access, body: b }) => {
+      const reach = reachOf(access, 'manage-users');
+      const orgIds = reachOrgs(access, reach, b.org);
+      let users = 0;
+      let sessionsEnded = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await accounts.users.list({ ...(orgIds ? { orgIds } : {}), limit: 500, ...(cursor ? { cursor } : {}) });
+        for (const user of page.users) {
+          if (!mayManage(access, reach, user)) continue;
+          users++;
+          sessionsEnded += await accounts.sessions.endAllOf(user.id);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return { users, sessionsEnded };
     },
   });
 

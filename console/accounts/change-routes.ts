@@ -51,6 +51,8 @@ export const ChangeRoutes: readonly ChangeRoute[] = [
   { method: 'POST', path: '/users/:id/disable', needs: 'manage-users', target: param('id'), targetOrg: answered('user', 'org') },
   { method: 'POST', path: '/users/:id/enable', needs: 'manage-users', target: param('id'), targetOrg: answered('user', 'org') },
   { method: 'POST', path: '/users/:id/password', needs: 'manage-users', target: param('id'), targetOrg: answered('user', 'org') },
+  { method: 'POST', path: '/users/:id/end-sessions', needs: 'manage-users', target: param('id'), targetOrg: answered('user', 'org') },
+  { method: 'POST', path: '/users/end-sessions', needs: 'manage-users' },
 ];
 
 export interface MatchedRoute {

@@ -2,8 +2,10 @@
  * Login sessions. The browser holds a random secret (32 bytes) in a cookie;
  * the store keeps only its SHA-256 as the document id, so a copy of the
  * store opens no session. A session ends at its absolute expiry, after
- * `idleMs` without a request, at logout, or when its user is disabled or
- * gets a new password.
+ * `idleMs` without a request, at logout, when its user is disabled or gets
+ * a new password, or when an admin ends its user's sessions (./accounts-api.ts).
+ * No key signs a session, so there is none to rotate: ending sessions is how
+ * they are revoked.
  *
  * The CSRF token is derived from the secret (SHA-256 of a labelled copy):
  * a page that can read it was given it by this origin, it needs no storage,
@@ -60,6 +62,7 @@ export class SessionBook {
   // lastSeen is written at most this often per session: a request is not a write.
   private readonly touchEveryMs: number;
   private lastSweep = 0;
+  private readonly allEndedListeners: ((userId: string) => void)[] = [];
 
   constructor(
     private readonly store: DocumentStore,
@@ -113,14 +116,24 @@ export class SessionBook {
     return this.store.deleteDocument(Collections.sessions, sha256(secret));
   }
 
-  /** End every session of a user (disabled, or given a new password); answers how many. */
+  /**
+   * Hear of each user whose sessions `endAllOf` ended, e.g. to close the
+   * live views they opened (a socket is authenticated when it opens).
+   */
+  onAllEnded(listener: (userId: string) => void): void {
+    this.allEndedListeners.push(listener);
+  }
+
+  /** End every session of a user (disabled, given a new password, logged out by an admin); answers how many. */
   async endAllOf(userId: string): Promise<number> {
     let ended = 0;
     for (;;) {
       const page = await this.store.queryDocuments({ collection: Collections.sessions, where: { userId }, limit: 1000 });
       for (const doc of page.documents) if (await this.store.deleteDocument(Collections.sessions, doc.id)) ended++;
-      if (page.documents.length < 1000) return ended;
+      if (page.documents.length < 1000) break;
     }
+    for (const listener of this.allEndedListeners) listener(userId);
+    return ended;
   }
 
   /** Delete sessions past their absolute expiry, at most once an hour (idle ones go when next presented, or then). */

@@ -13,7 +13,7 @@ import type { DownlinkItem, UplinkItem } from '../../core/federation/messages.js
 import type { OrgRegistry } from '../../core/orgs.js';
 import type { Store } from '../../core/store/store.js';
 import { readFileSync } from 'node:fs';
-import { readSecret, type FederationSection } from '../federation/config.js';
+import { readLinkSecrets, readSecret, type FederationSection } from '../federation/config.js';
 import { DocumentNonceStore } from '../federation/document-nonce-store.js';
 import { Feeds } from '../federation/feeds.js';
 import { LinkAgent } from '../federation/link-agent.js';
@@ -44,7 +44,8 @@ export interface CoordinationOptions {
 
 interface ChildLink {
   readonly linkId: string;
-  readonly secret: string;
+  /** Current first, then those still accepted during a rotation. */
+  readonly secrets: readonly string[];
   readonly covers: ReadonlySet<string>;
 }
 
@@ -68,7 +69,7 @@ export class Coordination {
     this.children = new Map((federation?.children ?? []).map((c) => {
       const unknown = c.orgs.filter((id) => !registry.get(id));
       if (unknown.length) throw new Error(`federation.children ${c.linkId}: orgs missing from the registry: ${unknown.join(', ')}`);
-      return [c.linkId, { linkId: c.linkId, secret: readSecret(c.secret), covers: coveredOrgs(c.orgs, registry) }];
+      return [c.linkId, { linkId: c.linkId, secrets: readLinkSecrets(c), covers: coveredOrgs(c.orgs, registry) }];
     }));
     this.feeds = new Feeds(store);
     this.security = new SecurityLog(store, log, now);
@@ -115,7 +116,7 @@ export class Coordination {
     });
     this.router = this.children.size > 0 ? federationRouter({
       nodeId: options.nodeId, tier: options.tier, nonces: this.nonces, receiver, feeds: this.feeds, security: this.security, log,
-      secretOf: (linkId) => this.children.get(linkId)?.secret,
+      secretOf: (linkId) => this.children.get(linkId)?.secrets,
     }) : undefined;
   }
 

@@ -13,6 +13,10 @@
  *       tls: { caFile: ../pki/link-ca.pem, certFile: ../pki/child.pem, keyFile: ../pki/child.key }
  *     children:
  *       - { linkId: js-jinling-motor, secret: { env: IISA_LINK_JS_JINLING }, orgs: [js-jinling-motor] }
+ *       - linkId: js-yangtze-petro                  # mid-rotation: the new secret, and the old one still accepted
+ *         secret: { file: ../secrets/js-yangtze-petro.key }
+ *         previousSecrets: [{ file: ../secrets/js-yangtze-petro.old.key }]
+ *         orgs: [js-yangtze-petro]
  *     listen: { host: '::', port: 8443 }
  *     tls: { certFile: ../pki/parent.pem, keyFile: ../pki/parent.key, caFile: ../pki/link-ca.pem }
  */
@@ -28,6 +32,9 @@ export const SecretSourceSchema = z.union([
   z.strictObject({ value: z.string().min(MIN_SECRET_LENGTH).describe('the secret itself (demo and tests only)') }),
 ]);
 export type SecretSource = z.output<typeof SecretSourceSchema>;
+
+/** Previous secrets a child link may keep during a rotation: each costs an HMAC on every refused request. */
+export const MAX_PREVIOUS_SECRETS = 3;
 
 const LinkId = z.string().refine(isLinkId, 'letters, digits and . _ : - (at most 128)');
 
@@ -48,7 +55,9 @@ export const FederationSectionSchema = z.strictObject({
   }).optional().describe('absent on the national node'),
   children: z.array(z.strictObject({
     linkId: LinkId,
-    secret: SecretSourceSchema,
+    secret: SecretSourceSchema.describe('the current secret: answers to the child are signed with the secret its request was signed with'),
+    previousSecrets: z.array(SecretSourceSchema).max(MAX_PREVIOUS_SECRETS).default([])
+      .describe('secrets still accepted during a rotation, until the child signs with the current one; then remove them'),
     orgs: z.array(z.string().min(1)).min(1).describe('orgs the child speaks for; a provincial regulator stands for the enterprises it oversees'),
   })).default([]),
   listen: ListenSchema.optional().describe('serve the link endpoints on a listener of their own (needed for tls)'),
@@ -63,6 +72,11 @@ export const FederationSectionSchema = z.strictObject({
   });
 });
 export type FederationSection = z.output<typeof FederationSectionSchema>;
+
+/** A child link's secrets, current first (what the link's requests may be signed with); throws like `readSecret`. */
+export function readLinkSecrets(child: { secret: SecretSource; previousSecrets?: readonly SecretSource[] }, env: NodeJS.ProcessEnv = process.env): string[] {
+  return [readSecret(child.secret, env), ...(child.previousSecrets ?? []).map((source) => readSecret(source, env))];
+}
 
 /** The secret a source names; throws naming the source when it cannot be read or is too short. */
 export function readSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): string {

@@ -11,13 +11,20 @@
  * Refusals are 401 `{ error: <reason>, message }`, unsigned because no link
  * is trusted yet; each one is logged and passed to `onRefused` for a durable
  * security log.
+ *
+ * During a rotation a link has several secrets (`lookupSecret` answers the
+ * current one first): a request signed with any of them passes and its
+ * answer is signed with that same secret, so a child that has not moved to
+ * the new secret yet keeps working. Its use of a previous secret is logged
+ * (at most every `previousSecretLogMs` per link), so the operator knows when
+ * the old secret can go.
  */
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../../collector/sources/types.js';
 import { peerAddress } from '../../collector/sources/listen.js';
 import {
-  LinkHeaders, signResponse, verifyRequestHeaders, verifyRequestSignature,
+  checkRequestSignature, LinkHeaders, recordRequestNonce, signResponse, verifyRequestHeaders,
   type LinkRefused, type RefusalReason, type SecretLookup,
 } from '../../core/federation/link-auth.js';
 import { NonceStoreFullError, type NonceStore } from '../../core/federation/nonce-store.js';
@@ -53,6 +60,8 @@ export interface RequireLinkOptions {
   readonly maxSkewMs?: number;
   /** ms since epoch; tests move it. */
   readonly clock?: () => number;
+  /** Shortest interval between two log lines saying a link still signs with a previous secret (default 10 minutes). */
+  readonly previousSecretLogMs?: number;
 }
 
 /** What a passed request leaves in `res.locals.link`. */
@@ -75,6 +84,8 @@ export function requireLink(options: RequireLinkOptions): RequestHandler {
   const { lookupSecret, nonces, log, onRefused, maxSkewMs } = options;
   const logRefusals = options.logRefusals ?? true;
   const clock = options.clock ?? Date.now;
+  const previousSecretLogMs = options.previousSecretLogMs ?? 600_000;
+  const previousSecretLogged = new Map<string, number>();
   // Every content type is read, so the bytes verified are the bytes that arrived;
   // compressed bodies are refused rather than inflated before anyone is authenticated.
   const readRaw = express.raw({ type: () => true, limit: options.maxBodyBytes ?? 5 * 1024 * 1024, inflate: false });
@@ -91,6 +102,14 @@ export function requireLink(options: RequireLinkOptions): RequestHandler {
       log.error('federation refusal not recorded', { error: err, reason: refusal.reason, linkId: refusal.linkId });
     }
     res.status(401).json({ error: refused.reason, message: refused.detail });
+  }
+
+  function notePreviousSecret(linkId: string, secretIndex: number): void {
+    const now = clock();
+    const last = previousSecretLogged.get(linkId);
+    if (last !== undefined && now - last < previousSecretLogMs) return;
+    previousSecretLogged.set(linkId, now);
+    log.info('federation link signs with a previous secret', { linkId, previousSecret: secretIndex, hint: 'remove the previous secret once the child uses the current one' });
   }
 
   function readBody(req: Request, res: Response): Promise<Buffer> {
@@ -123,14 +142,20 @@ export function requireLink(options: RequireLinkOptions): RequestHandler {
       return false;
     }
 
-    const sign = (): void => signAnswers(res, headers.secret, headers.nonce);
+    const match = checkRequestSignature(headers, { method: req.method, path, body });
+    if (!match.ok) {
+      await refuse(req, res, match);
+      return false;
+    }
+    if (match.secretIndex > 0) notePreviousSecret(headers.linkId, match.secretIndex);
+    // The answer is signed with the secret the request was signed with: the one this child holds.
+    const sign = (): void => signAnswers(res, match.secret, headers.nonce);
     let verdict;
     try {
-      verdict = await verifyRequestSignature(headers, { method: req.method, path, body, nonces });
+      verdict = await recordRequestNonce(headers, nonces);
     } catch (err) {
-      // NonceStoreFullError comes only from recording the nonce, i.e. after the
-      // signature held: the link is authenticated, so the child gets a signed
-      // (and so believable, retriable) 503. Any other failure is answered unsigned.
+      // The signature held: the link is authenticated, so the child gets a
+      // signed (and so believable, retriable) 503 when its nonce cannot be recorded.
       if (err instanceof NonceStoreFullError) sign();
       log.error('federation request not checked', { error: err, linkId: headers.linkId });
       res.status(503).set('Retry-After', '5').json({ error: 'unavailable', message: 'the parent cannot check requests right now; try again shortly' });

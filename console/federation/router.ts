@@ -11,6 +11,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { describeIssues } from '../../core/config.js';
 import { UplinkBatchSchema } from '../../core/federation/messages.js';
+import type { LinkSecrets } from '../../core/federation/link-auth.js';
 import type { NonceStore } from '../../core/federation/nonce-store.js';
 import type { Logger } from '../../collector/sources/types.js';
 import { peerAddress } from '../../collector/sources/listen.js';
@@ -22,7 +23,8 @@ import type { UplinkReceiver } from './uplink-receiver.js';
 export interface FederationRouterDeps {
   readonly nodeId: string;
   readonly tier: string;
-  readonly secretOf: (linkId: string) => string | undefined;
+  /** A link's secret, or during a rotation its secrets (current first): a request signed with any of them passes. */
+  readonly secretOf: (linkId: string) => LinkSecrets | undefined;
   readonly nonces: NonceStore;
   readonly receiver: UplinkReceiver;
   readonly feeds: Feeds;

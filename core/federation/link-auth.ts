@@ -15,6 +15,11 @@
  * Pure functions over node:crypto apart from the nonce store they are given.
  * Every signed string starts with a label naming its kind and version, so a
  * request signature can never pass as a response signature or vice versa.
+ *
+ * Rotation: a parent may know several secrets of one link (the current one
+ * first, then previous ones), and accepts a request signed with any of them;
+ * it answers with the secret that request was signed with, so a child still
+ * on the previous secret trusts the answer. The child signs with one secret.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NonceStore } from './nonce-store.js';
@@ -50,8 +55,13 @@ const PATH = /^\/[\x21-\x7e]*$/;
 /** Body bytes; a string is taken as UTF-8; undefined is an empty body. */
 export type LinkBody = Uint8Array | string | undefined;
 
-/** Finds the secret of a link; undefined for a link that is not configured. */
-export type SecretLookup = (linkId: string) => string | undefined | Promise<string | undefined>;
+/**
+ * Finds the secrets a link may sign with: one, or during a rotation the
+ * current one and then previous ones (all are accepted); undefined (or an
+ * empty list) for a link that is not configured.
+ */
+export type SecretLookup = (linkId: string) => LinkSecrets | undefined | Promise<LinkSecrets | undefined>;
+export type LinkSecrets = string | readonly string[];
 
 /** Request headers as Node gives them (lower-case names). */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -128,11 +138,12 @@ export function signRequest(input: {
   return { 'x-iisa-link': input.linkId, 'x-iisa-timestamp': timestamp, 'x-iisa-nonce': nonce, 'x-iisa-signature': signature };
 }
 
-/** What `verifyRequestHeaders` found: the request's link, its secret and the parsed header fields. */
+/** What `verifyRequestHeaders` found: the request's link, its secrets and the parsed header fields. */
 export interface CheckedHeaders {
   readonly ok: true;
   readonly linkId: string;
-  readonly secret: string;
+  /** The link's secrets, current first; a request signed with any of them verifies. */
+  readonly secrets: readonly string[];
   readonly timestamp: string;
   readonly nonce: string;
   readonly signature: string;
@@ -168,9 +179,10 @@ export async function verifyRequestHeaders(input: {
   if (!NONCE.test(nonce)) return { ok: false, reason: 'malformed', detail: `header ${LinkHeaders.nonce} must be 32 lower-case hex digits`, ...claimed };
   if (!SIGNATURE.test(signature)) return { ok: false, reason: 'malformed', detail: `header ${LinkHeaders.signature} must be 64 hex digits`, ...claimed };
 
-  const secret = await input.lookupSecret(linkId);
-  if (secret === undefined) return { ok: false, reason: 'unknown-link', detail: `no federation link "${linkId}" is configured here`, ...claimed };
-  checkSecret(secret, `secret of link "${linkId}"`);
+  const found = await input.lookupSecret(linkId);
+  const secrets: readonly string[] = found === undefined ? [] : typeof found === 'string' ? [found] : found;
+  if (secrets.length === 0) return { ok: false, reason: 'unknown-link', detail: `no federation link "${linkId}" is configured here`, ...claimed };
+  secrets.forEach((secret, i) => checkSecret(secret, i === 0 ? `secret of link "${linkId}"` : `previous secret ${i} of link "${linkId}"`));
 
   const skew = input.now - Number(timestamp);
   if (Math.abs(skew) > maxSkewMs) {
@@ -180,7 +192,45 @@ export async function verifyRequestHeaders(input: {
       detail: `request timestamp is ${Math.round(Math.abs(skew) / 1000)} s ${side} the receiver's clock; at most ${Math.round(maxSkewMs / 1000)} s are allowed`,
     };
   }
-  return { ok: true, linkId, secret, timestamp, nonce, signature, expiresAtMs: Number(timestamp) + maxSkewMs };
+  return { ok: true, linkId, secrets, timestamp, nonce, signature, expiresAtMs: Number(timestamp) + maxSkewMs };
+}
+
+/** The signature held: `secret` is the one it was made with (`secretIndex` 0 = current, 1.. = previous). */
+export interface SignatureMatch {
+  readonly ok: true;
+  readonly secret: string;
+  readonly secretIndex: number;
+}
+
+/**
+ * The signature check over the body, after `verifyRequestHeaders`: which of
+ * the link's secrets (if any) signed the request. Every secret is tried, so
+ * the time taken does not say which one matched.
+ */
+export function checkRequestSignature(checked: CheckedHeaders, input: { method: string; path: string; body?: LinkBody }): SignatureMatch | LinkRefused {
+  const { linkId, nonce } = checked;
+  const signed = requestString({
+    method: input.method.toUpperCase(), path: input.path, timestamp: checked.timestamp, nonce,
+    bodySha256: sha256Hex(input.body), linkId,
+  });
+  let match: SignatureMatch | undefined;
+  checked.secrets.forEach((secret, secretIndex) => {
+    if (sameMac(checked.signature, hmac(secret, signed)) && !match) match = { ok: true, secret, secretIndex };
+  });
+  return match ?? { ok: false, reason: 'bad-signature', detail: 'the request signature does not match its method, path, body and headers under this link\'s secret', linkId };
+}
+
+/**
+ * Record the nonce of a request whose signature held, refusing a replay.
+ * Rejects if the nonce store cannot record (e.g. NonceStoreFullError): the
+ * request must then be refused.
+ */
+export async function recordRequestNonce(checked: CheckedHeaders, nonces: NonceStore): Promise<VerifyResult> {
+  const { linkId, nonce } = checked;
+  if (!(await nonces.remember(linkId, nonce, checked.expiresAtMs))) {
+    return { ok: false, reason: 'replayed', detail: 'this request nonce was already used on this link', linkId };
+  }
+  return { ok: true, linkId, nonce };
 }
 
 /**
@@ -192,18 +242,9 @@ export async function verifyRequestHeaders(input: {
 export async function verifyRequestSignature(checked: CheckedHeaders, input: {
   method: string; path: string; body?: LinkBody; nonces: NonceStore;
 }): Promise<VerifyResult> {
-  const { linkId, nonce } = checked;
-  const expected = hmac(checked.secret, requestString({
-    method: input.method.toUpperCase(), path: input.path, timestamp: checked.timestamp, nonce,
-    bodySha256: sha256Hex(input.body), linkId,
-  }));
-  if (!sameMac(checked.signature, expected)) {
-    return { ok: false, reason: 'bad-signature', detail: 'the request signature does not match its method, path, body and headers under this link\'s secret', linkId };
-  }
-  if (!(await input.nonces.remember(linkId, nonce, checked.expiresAtMs))) {
-    return { ok: false, reason: 'replayed', detail: 'this request nonce was already used on this link', linkId };
-  }
-  return { ok: true, linkId, nonce };
+  const match = checkRequestSignature(checked, input);
+  if (!match.ok) return match;
+  return recordRequestNonce(checked, input.nonces);
 }
 
 /**

@@ -5,6 +5,11 @@
  * with `tls` (mutual TLS to a parent that demands client certificates) it
  * goes through node:https, since fetch takes no client certificate.
  *
+ * The child holds one secret and signs with it. During a rotation the
+ * parent accepts the new and the previous secrets and answers with the one
+ * the request was signed with, so the child can move to the new secret
+ * (a restart with the new config) at any time after its parent has.
+ *
  * Errors form a small catalogue a caller's retry logic can read through
  * `retriable`: LinkTransportError (no answer), LinkAuthError (an answer
  * that is not provably the parent's), LinkHttpError (the parent's signed

@@ -55,6 +55,8 @@ const Matrix: Readonly<Record<string, readonly Caller[] | 'public'>> = {
   'POST /users/:id/disable': Admins,
   'POST /users/:id/enable': Admins,
   'POST /users/:id/password': Admins,
+  'POST /users/:id/end-sessions': Admins,
+  'POST /users/end-sessions': Admins,
   'GET /audit-log': Admins,
   'GET /rules': Everyone,
   'POST /hunt': RecordReaders,

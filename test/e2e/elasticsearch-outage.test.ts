@@ -15,7 +15,8 @@ import { uuidv7 } from '../../core/ids.js';
 import { ElasticsearchStore } from '../../core/store/elasticsearch/es-store.js';
 import { readEnginesEnv, runEngines } from '../../infra/engines-env.js';
 import { requireEngines } from '../helpers/engines.js';
-import { startNodeProcesses, stopNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcesses, type NodeProcess } from '../helpers/node-process.js';
+import { labelledBatch, ownEngines } from '../helpers/engine-outage.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -24,26 +25,13 @@ const TOKEN = 'es-outage-ingest-token-0000000';
 const BATCH = 200;
 
 function batch(phase: string, n: number): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({
-    '@timestamp': new Date(Date.now() - 60_000 + i).toISOString(),
-    message: `es-outage ${phase} ${i}`,
-    event: { category: ['network'], action: 'connection' },
-    source: { ip: i % 2 ? '2001:db8:10:2::7' : '10.10.2.7', port: 40000 + i },
-    labels: { phase },
-  })).join('\n');
+  return labelledBatch('es-outage', 'phase', phase, n, { v4: '10.10.2.7', v6: '2001:db8:10:2::7' });
 }
 
 describe('Elasticsearch stopped while the collector keeps receiving', function () {
   this.timeout(600_000);
-  const env: NodeJS.ProcessEnv = { ...process.env, IISA_INFRA_STATE: tempDir('iisa-es-outage-state-') };
-  const processes: NodeProcess[] = [];
+  const { env, processes, closeables } = ownEngines('es-outage');
   let store: ElasticsearchStore | undefined;
-
-  after(async () => {
-    await stopNodeProcesses(processes);
-    await store?.close();
-    await runEngines(['down'], env, 120_000).catch(() => undefined);
-  });
 
   it('stores every acknowledged event once Elasticsearch is back', async function () {
     const { kafkaBrokers } = await requireEngines(this);
@@ -78,6 +66,7 @@ describe('Elasticsearch stopped while the collector keeps receiving', function (
       return ((await res.json()) as { accepted: number }).accepted;
     };
     store = await ElasticsearchStore.open({ url, indexPrefix: prefix });
+    closeables.push(store);
     // A search while an index is being created (or Elasticsearch is starting) fails: that is "not yet", not a count.
     const count = (phase: string) => store!.countEvents({ filters: [{ field: 'labels.phase', op: 'eq', value: phase }] }).catch(() => -1);
 

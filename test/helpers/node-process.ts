@@ -25,9 +25,10 @@ const running = new Set<ChildProcess>();
  * Start `iisa COMMAND --config FILE` (COMMAND: node, or one role: collector,
  * detector, console) and resolve once it logs "node ready".
  */
-export async function startNodeProcess(configFile: string, timeoutMs = 20_000, command = 'node'): Promise<NodeProcess> {
+export async function startNodeProcess(configFile: string, timeoutMs = 20_000, command = 'node', env: NodeJS.ProcessEnv = process.env): Promise<NodeProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'iisa.js'), command, '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env,
   });
   running.add(child);
   child.once('exit', () => running.delete(child));

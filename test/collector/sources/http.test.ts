@@ -204,6 +204,27 @@ describe('HttpSource', () => {
       expect(ctx.records).to.have.length(1);
     });
 
+    it('answers 429 with Retry-After beyond maxConcurrentRequests, and takes requests again as the others finish', async () => {
+      await source.stop();
+      await startWith({ maxConcurrentRequests: 2, retryAfterSeconds: 3 });
+      ctx.mode = 'hold';
+      const first = post(v4, ndjson({ n: 1 }), NDJSON);
+      const second = post(v6, ndjson({ n: 2 }), NDJSON);
+      await waitFor(() => ctx.held.length === 2, 5000, 'two emits to start');
+      const busy = await post(v6, ndjson({ n: 3 }), NDJSON);
+      expect(busy.status).to.equal(429);
+      expect(busy.headers['retry-after']).to.equal('3');
+      expect(busy.body.error).to.equal('busy');
+      expect(busy.body.message).to.match(/maxConcurrentRequests.*send it again later/);
+      expect(ctx.metrics.count(SourceMetric.requestsRefused, { source: 'http', reason: 'busy' })).to.equal(1);
+      ctx.releaseAll();
+      expect((await first).status).to.equal(200);
+      expect((await second).status).to.equal(200);
+      ctx.mode = 'accept';
+      expect((await post(v4, ndjson({ n: 3 }), NDJSON)).status).to.equal(200);
+      expect(ctx.records.map((r) => JSON.parse(r.text) as { n: number }).map((r) => r.n).sort()).to.deep.equal([1, 2, 3]);
+    });
+
     it('refuses unsupported content types, encodings and bodies', async () => {
       expect((await post(v4, 'x', { 'content-type': 'application/xml', ...auth })).status).to.equal(415);
       expect((await post(v4, 'x', { ...NDJSON, 'content-encoding': 'br' })).status).to.equal(415);
