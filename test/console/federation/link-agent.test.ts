@@ -15,76 +15,21 @@ import { expect } from 'chai';
 import express from 'express';
 import { hostPort } from '../../../collector/sources/listen.js';
 import type { Alert } from '../../../core/alert.js';
-import { LinkClient } from '../../../core/federation/link-client.js';
 import type { DownlinkItem, UplinkItem } from '../../../core/federation/messages.js';
 import { InMemoryNonceStore } from '../../../core/federation/nonce-store.js';
 import { Collections } from '../../../core/store/documents.js';
 import type { SqliteStore } from '../../../core/store/sqlite/sqlite-store.js';
-import type { JsonLogger } from '../../../core/telemetry.js';
-import { AdvisoryBook, type AdvisoryRecord } from '../../../console/coordination/advisories.js';
-import type { NodeContext } from '../../../console/coordination/context.js';
-import { TaskBook, type TaskRecord } from '../../../console/coordination/tasks.js';
-import { LinkAgent, type LinkAgentOptions } from '../../../console/federation/link-agent.js';
+import { type AdvisoryRecord } from '../../../console/coordination/advisories.js';
+import { type TaskRecord } from '../../../console/coordination/tasks.js';
 import { linkOf, requireLink } from '../../../console/federation/link-auth-middleware.js';
-import { Outbox } from '../../../console/federation/outbox.js';
 import type { FederationRouterDeps } from '../../../console/federation/router.js';
-import { SecurityLog, type SecurityEntry } from '../../../console/federation/security-log.js';
+import { type SecurityEntry } from '../../../console/federation/security-log.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import {
-  JINLING, PEARL, PROVINCE, advisory, advisoryItem, alert, alertItem, nodeContext, openStore, posture, postureItem, recordingLogger, task, taskItem,
-  type LogLine,
-} from './fixtures.js';
+import { JINLING, PEARL, PROVINCE, advisory, advisoryItem, alert, alertItem, posture, postureItem, task, taskItem } from './fixtures.js';
 import { LINK, SECRET, close, listen, startParent, type Parent } from './parent-fixture.js';
+import { agentFor, startChild, type Child } from './child-fixture.js';
 
 const HOSTS = ['127.0.0.1', '::1'] as const;
-
-interface Child {
-  readonly store: SqliteStore;
-  readonly ctx: NodeContext;
-  readonly outbox: Outbox;
-  readonly advisories: AdvisoryBook;
-  readonly tasks: TaskBook;
-  readonly security: SecurityLog;
-  readonly log: JsonLogger;
-  readonly lines: LogLine[];
-  /** Downlink item ids in the order they were applied. */
-  readonly applied: string[];
-  /** Make the next applications of an item fail: `(id) => error | undefined`. */
-  failWith: (item: DownlinkItem) => Error | undefined;
-}
-
-function startChild(): Child {
-  const store = openStore();
-  const { log, lines } = recordingLogger();
-  const outbox = new Outbox(store, LINK);
-  const ctx = nodeContext(store, {
-    tier: 'enterprise', servedOrgs: [JINLING], parentTier: 'provincial', log, nodeId: 'jinling-node',
-    uplink: (item) => outbox.enqueue(item),
-  });
-  return {
-    store, ctx, outbox, log, lines, applied: [],
-    advisories: new AdvisoryBook(ctx), tasks: new TaskBook(ctx), security: new SecurityLog(store, log),
-    failWith: () => undefined,
-  };
-}
-
-function agentFor(child: Child, parentUrl: string, overrides: Partial<LinkAgentOptions> = {}): LinkAgent {
-  return new LinkAgent({
-    linkId: LINK,
-    client: new LinkClient({ parentUrl, linkId: LINK, secret: SECRET, timeoutMs: 5000 }),
-    outbox: child.outbox, store: child.store, log: child.log, security: child.security,
-    idleMs: 20, backoff: { initialMs: 10, maxMs: 50 },
-    // As Coordination applies downlink items, plus a way to make the child fail.
-    apply: async (item) => {
-      const error = child.failWith(item);
-      if (error) throw error;
-      if (item.type === 'advisory') await child.advisories.receive(item.advisory, LINK);
-      else await child.tasks.receive(item.task, LINK);
-      child.applied.push(item.id);
-    },
-    ...overrides,
-  });
-}
 
 function urlOf(host: string, port: number): string {
   return `http://${hostPort(host, port)}`;
