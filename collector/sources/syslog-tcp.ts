@@ -11,7 +11,9 @@
  * while a batch is being stored, so a slow pipeline slows the sender through
  * TCP flow control instead of filling memory. TCP syslog has no
  * acknowledgement: a batch the pipeline refuses outright is logged and
- * counted as `emit-failed`.
+ * counted as `emit-failed`; and at stop, each connection first reads what
+ * its sender already sent (until quiet, at most `stopGraceMs`) before it is
+ * cut, so a restart does not drop what sat in the socket buffers.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -27,7 +29,20 @@ import type { Source, SourceContext, SourceUnit } from './types.js';
 
 const TYPE = 'syslog-tcp' as const;
 
-export const SyslogTcpConfigSchema = z.strictObject(syslogListenerShape(TYPE)).superRefine(checkFallback);
+export const SyslogTcpConfigSchema = z.strictObject({
+  ...syslogListenerShape(TYPE),
+  /**
+   * At stop, how long connections may go on delivering what their senders
+   * already sent (TCP syslog has no acknowledgement: what sits unread in the
+   * socket buffers would be lost with the connection). A connection is cut
+   * once it has been quiet for a moment, or when this is up.
+   */
+  stopGraceMs: z.number().int().min(0).default(5_000),
+}).superRefine(checkFallback);
+
+/** A connection that has read nothing for this long at stop has nothing more on its way. */
+const DRAIN_QUIET_MS = 100;
+const DRAIN_CHECK_MS = 20;
 
 export type SyslogTcpConfig = z.output<typeof SyslogTcpConfigSchema>;
 
@@ -35,6 +50,10 @@ interface Connection {
   readonly socket: Socket;
   /** Resolves once the connection's records are all handed over and its stream is ended. */
   readonly done: Promise<void>;
+  /** When it last read something or was last held back by a batch being stored (ms since epoch). */
+  lastActive: number;
+  /** Its reading is paused while a batch is being stored: waiting, not quiet. */
+  held: boolean;
 }
 
 /** A running syslog-tcp listener. */
@@ -83,12 +102,26 @@ export class SyslogTcpSource implements Source {
     const server = this.server;
     if (!server) return;
     const closed = closeListener(server);
-    for (const conn of this.connections) conn.socket.destroy();
     // Sockets still in their TLS handshake are no connection yet, but hold the close.
     this.handshakes?.destroyAll();
+    await this.drainConnections();
     await Promise.all([...this.connections].map((c) => c.done));
     await this.sideWork.settled();
     await closed;
+  }
+
+  /** Let each connection read what is on its way, then cut it: once quiet (not merely held back), or at the grace period's end. */
+  private async drainConnections(): Promise<void> {
+    const deadline = Date.now() + this.config.stopGraceMs;
+    while (this.connections.size > 0) {
+      const now = Date.now();
+      for (const conn of this.connections) {
+        const quiet = !conn.held && now - conn.lastActive >= DRAIN_QUIET_MS;
+        if (quiet || now >= deadline) conn.socket.destroy();
+      }
+      if (now >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_CHECK_MS));
+    }
   }
 
   private accept(socket: Socket): void {
@@ -101,11 +134,15 @@ export class SyslogTcpSource implements Source {
     const route = this.routes.resolve(socket.remoteAddress ?? '');
     const framer = new AutoSyslogFramer({ maxMessageBytes: this.config.maxMessageBytes });
     let closing = false;
+    let resolveDone!: () => void;
+    const conn: Connection = { socket, done: new Promise<void>((resolve) => { resolveDone = resolve; }), lastActive: Date.now(), held: false };
     const batcher = new RecordBatcher({
       maxRecords: this.config.batchMaxRecords,
       flushIntervalMs: this.config.flushIntervalMs,
       send: this.send,
       onBusyChange: (busy) => {
+        conn.held = busy;
+        conn.lastActive = Date.now();
         if (busy) socket.pause();
         else if (!closing) socket.resume();
       },
@@ -129,24 +166,24 @@ export class SyslogTcpSource implements Source {
     };
 
     let peerEnded = false;
-    socket.on('data', (chunk: Buffer) => handle(framer.push(chunk), new Date()));
+    socket.on('data', (chunk: Buffer) => {
+      conn.lastActive = Date.now();
+      handle(framer.push(chunk), new Date());
+    });
     socket.on('end', () => {
       peerEnded = true;
     });
     socket.on('error', (err) => this.ctx.log.warn('syslog-tcp connection error', { origin, error: String(err) }));
-    const done = new Promise<void>((resolve) => {
-      socket.once('close', () => {
-        closing = true;
-        // Only a sender that closed its side has finished its last message; a cut connection has not.
-        if (peerEnded) handle(framer.flush(), new Date());
-        void batcher.drain().then(() => {
-          this.ctx.endStream(where.stream);
-          this.connections.delete(conn);
-          resolve();
-        });
+    socket.once('close', () => {
+      closing = true;
+      // Only a sender that closed its side has finished its last message; a cut connection has not.
+      if (peerEnded) handle(framer.flush(), new Date());
+      void batcher.drain().then(() => {
+        this.ctx.endStream(where.stream);
+        this.connections.delete(conn);
+        resolveDone();
       });
     });
-    const conn: Connection = { socket, done };
     this.connections.add(conn);
   }
 }

@@ -188,6 +188,45 @@ describe('SyslogTcpSource', () => {
   });
 
   describe('stop', () => {
+    it('reads what senders already sent before cutting their connections, over IPv4 and IPv6', async () => {
+      await startWith({ routes: ROUTES, batchMaxRecords: 100 });
+      ctx.mode = 'hold';
+      const line = `<13>${'q'.repeat(95)}\n`;
+      const perSender = 20_000; // 2 MB each: most of it still in the socket buffers when stop begins
+      const senders = await Promise.all(['127.0.0.1', '::1'].map((host) => open(host, port)));
+      for (const s of senders) {
+        s.on('error', () => {});
+        s.write(Buffer.from(line.repeat(perSender)));
+      }
+      await waitFor(() => ctx.held.length >= 1, 5000, 'a batch being stored');
+      const stopping = source.stop();
+      // The store catches up while the source is stopping; the senders never close their side.
+      ctx.mode = 'accept';
+      ctx.releaseAll();
+      await stopping;
+      expect(ctx.records).to.have.length(2 * perSender);
+      expect(new Set(ctx.records.map((r) => r.orgId))).to.deep.equal(new Set(['org-v4', 'org-v6']));
+    });
+
+    it('cuts a sender that keeps sending once stopGraceMs is up', async () => {
+      await startWith({ routes: ROUTES, stopGraceMs: 300 });
+      const s = await open('::1', port);
+      s.on('error', () => {});
+      let sending = true;
+      const chatter = setInterval(() => { if (sending) s.write('<13>still talking\n'); }, 5);
+      try {
+        await waitFor(() => ctx.records.length > 0, 5000, 'the first record');
+        const began = Date.now();
+        await source.stop();
+        expect(Date.now() - began, 'stop waited for a sender that never goes quiet').to.be.below(5_000);
+        await waitFor(() => s.destroyed || s.readableEnded, 5000, 'the connection cut');
+      } finally {
+        sending = false;
+        clearInterval(chatter);
+        s.destroy();
+      }
+    });
+
     it('waits for the batch in flight, ends the stream, closes the listener, and is idempotent', async () => {
       ctx.mode = 'hold';
       const s = await open('::1', port);
