@@ -30,7 +30,7 @@ import type { EcsEvent } from '../core/event.js';
 import { OrgRegistry } from '../core/orgs.js';
 import { Detector } from '../detector/detector.js';
 import { measureStateMemory } from '../detector/sigma/correlation/index.js';
-import { loadDefaultMapping, type FieldMapping } from '../detector/sigma/mapping/index.js';
+import { loadDefaultMapping } from '../detector/sigma/mapping/index.js';
 import type { DetectionRule, Logsource, RuleSet, SigmaProblem } from '../detector/sigma/model.js';
 import { loadRules, ruleFiles } from '../detector/sigma/parse.js';
 import { RegistryPlaceholderSource } from '../detector/sigma/placeholders.js';
@@ -197,20 +197,6 @@ function topCounts(items: readonly string[], n: number): string {
   return [...counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${k} ${c}`).join(', ');
 }
 
-/**
- * Active rules whose category or service has no route of its own in the
- * mapping, only their product's (`windows/process_access`, `linux/auditd`):
- * routing sends them every event of the product.
- */
-function routedByProductOnly(rules: readonly DetectionRule[], mapping: FieldMapping): DetectionRule[] {
-  return rules.filter((rule) => {
-    const ls = rule.logsource;
-    if (ls.category === undefined && ls.service === undefined) return false;
-    const routed = mapping.entriesFor(ls).filter((e) => e.route !== undefined);
-    return routed.length > 0 && routed.every((e) => e.match.category === undefined && e.match.service === undefined);
-  });
-}
-
 /** Simulator events and host events merged in time order (the simulator's events first at equal times), with each event's kind. */
 function mixedEvents(total: number, hostShare: number, registry: OrgRegistry): { events: EcsEvent[]; kinds: string[] } {
   const hostCount = Math.round(total * hostShare);
@@ -282,16 +268,13 @@ function sigmaHqSection(s: SigmaHqResult, passes: number): string[] {
   const refusedCount = refused.reduce((sum, [, c]) => sum + c, 0);
   const unrouted = s.detector.matcher.unroutedRules;
   const stats = s.detector.matcher.stats();
-  const unroutedSet = new Set(unrouted);
-  const byProduct = routedByProductOnly(s.detector.matcher.compiled.map((c) => c.rule).filter((rule) => !unroutedSet.has(rule)), loadDefaultMapping());
   const hostShares = HostEventKinds.map((k) => `${k} ${Math.round(HostEventMix[k] * 100)} %`).join(', ');
   return [
     '### The whole SigmaHQ corpus',
     '',
     `Rules: every file of ../shared/corpora/sigmahq/rules (${fmt(s.files)} files) through the Sigma loader (loadRules, ${s.loadSeconds.toFixed(1)} s) into a Detector (stream matcher and correlation engines as a node runs them; compiled in ${s.compileSeconds.toFixed(1)} s): ` +
       `${fmt(s.ruleSet.rules.length)} detection rules loaded, ${refusedCount} refused${refused.length ? ` (${refused.slice(0, 5).map(([k, c]) => `${k}: ${c}`).join('; ')})` : ''}; ` +
-      `${fmt(unrouted.length)} of them are for logsources no route in detector/sigma/mapping/ecs.yaml reaches (${topCounts(unrouted.map((u) => logsourceText(u.logsource)), 6)}, …), which routing skips, so ${fmt(stats.active)} rules are active in ${stats.logsources} logsource buckets. ` +
-      `${fmt(byProduct.length)} of these are for a category or service with no route of its own in the mapping (${topCounts(byProduct.map((u) => logsourceText(u.logsource)), 6)}, …), so routing sends them every event of their product.`,
+      `${fmt(unrouted.length)} of them are for logsources no route in detector/sigma/mapping/ecs.yaml reaches (${topCounts(unrouted.map((u) => logsourceText(u.logsource)), 6)}, …), which routing skips, so ${fmt(stats.active)} rules are active in ${stats.logsources} logsource buckets (a rule runs only on the events of every logsource attribute it states: Windows categories by Sysmon channel and event ID, as pySigma does).`,
     '',
     `Events: ${fmt(s.events)}, time-ordered: ${Math.round((1 - s.hostShare) * 100)} % simulator traffic as above and ${Math.round(s.hostShare * 100)} % IT events of the logsources the corpus is written for (bench/host-events.ts: ECS as Winlogbeat/Auditbeat/Zeek send them, about 3 % of them attacker tradecraft), of these ${hostShares}. ` +
       `One core (this process); median of ${passes} timed passes after two warm-up passes, as above.`,

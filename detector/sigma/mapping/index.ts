@@ -61,8 +61,10 @@ export interface ResolvedLogsource {
   readonly key: string;
   /**
    * Clauses that must all hold for an event to belong to the logsource;
-   * `null` when no applying entry has a route (no event of ours belongs to
-   * it). `route[0]` is the most specific clause, the one to index by.
+   * `null` when the logsource is unrouted (no event of ours belongs to it):
+   * no applying entry has a route, or some attribute the rule states
+   * (product, category, service) is named by no applying entry with a route.
+   * `route[0]` is the most specific clause, the one to index by.
    */
   readonly route: readonly RouteClause[] | null;
   /** ECS fields for a rule field name (one or more; the name itself when unmapped). */
@@ -129,9 +131,16 @@ export class FieldMapping {
       if (entry.unmappedPrefix !== undefined) prefix = entry.unmappedPrefix;
     }
 
-    const routed = applying.filter((e) => e.route !== undefined)
-      .sort((a, b) => specificity(b) - specificity(a) || rank(b) - rank(a));
-    const route = routed.length === 0 ? null : routed.map((e) => toClause(e.route ?? []));
+    const routed = applying.filter((e) => e.route !== undefined);
+    // Every attribute the rule states must be routed by an entry naming it: a category or service we
+    // cannot select must not fall back to its product's route (a driver_load rule on every Windows event).
+    const covered = KEY_ORDER.every((k) => ls[k] === undefined || routed.some((e) => e.match[k] !== undefined));
+    // A more specific entry replaces the routes it refines, as pySigma's specific pipelines replace the
+    // generic ones: Windows image_load is Sysmon event 7, whatever the generic image_load route says.
+    const route = !covered || routed.length === 0 ? null : routed
+      .filter((e) => !routed.some((other) => other !== e && refines(other.match, e.match)))
+      .sort((a, b) => specificity(b) - specificity(a) || rank(b) - rank(a))
+      .map((e) => toClause(e.route ?? []));
 
     const keywordFields = this.file.keywordFields;
     const unmapped = new Map<string, readonly string[]>();
@@ -151,6 +160,12 @@ export class FieldMapping {
       },
     };
   }
+}
+
+/** `specific` names every attribute `general` names (and more): both apply to a logsource, so the values agree. */
+function refines(specific: MappingEntry['match'], general: MappingEntry['match']): boolean {
+  const keys = KEY_ORDER.filter((k) => general[k] !== undefined);
+  return KEY_ORDER.filter((k) => specific[k] !== undefined).length > keys.length && keys.every((k) => specific[k] !== undefined);
 }
 
 function toClause(route: readonly Record<string, string | string[]>[]): RouteClause {

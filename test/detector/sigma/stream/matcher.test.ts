@@ -67,10 +67,13 @@ describe('StreamMatcher', () => {
     });
 
     it('requires every clause when several mapping entries route a logsource', () => {
-      const zeekDns = catchAll('{ product: zeek, service: dns }');
-      const matcher = new StreamMatcher({ rules: [zeekDns] });
-      expect(titles(matcher, { '@timestamp': 't', event: { dataset: 'zeek.dns', module: 'zeek' } })).to.deep.equal([zeekDns.title]);
-      expect(titles(matcher, { '@timestamp': 't', event: { dataset: 'zeek.dns', module: 'other' } })).to.deep.equal([]);
+      // Linux process creation: the generic process_creation route AND the linux product route.
+      const linuxProcess = catchAll('{ product: linux, category: process_creation }');
+      const matcher = new StreamMatcher({ rules: [linuxProcess] });
+      const start = { category: ['process'], type: ['start'] };
+      expect(titles(matcher, { '@timestamp': 't', event: start, host: { os: { type: 'linux' } } })).to.deep.equal([linuxProcess.title]);
+      expect(titles(matcher, { '@timestamp': 't', event: start, host: { os: { type: 'macos' } } })).to.deep.equal([]);
+      expect(titles(matcher, { '@timestamp': 't', event: { category: ['process'], type: ['end'] }, host: { os: { type: 'linux' } } })).to.deep.equal([]);
       expect(matcher.stats().evaluations).to.equal(1);
     });
 
