@@ -18,6 +18,7 @@ import { ApiTokens } from '../../../console/api-tokens.js';
 import { firstAuthenticated, tokenAuthenticator } from '../../../console/live/auth.js';
 import { LiveHub, type LiveHubOptions } from '../../../console/live/hub.js';
 import { LiveServer, type LiveServerOptions } from '../../../console/live/ws-server.js';
+import { LiveVisibility } from '../../../console/live/visibility.js';
 import type { AdvisoryRecord } from '../../../console/coordination/advisories.js';
 import type { TaskRecord } from '../../../console/coordination/tasks.js';
 import { repoRoot } from '../../helpers/paths.js';
@@ -213,6 +214,8 @@ for (const host of ['127.0.0.1', '::1']) {
         run.hub.publish({ kind: 'posture', posture: makePosture(PEARL) });
         run.hub.publish({ kind: 'advisory', record: advisory([JINLING, PEARL]) });
         run.hub.publish({ kind: 'task', record: task([JINLING, YANGTZE]) });
+        // The matrix covers every kind of change a view carries: a new kind must be added here before it can ship.
+        expect(['alert', 'posture', 'advisory', 'task'].sort(), 'kinds this matrix publishes').to.deep.equal(Object.keys(LiveVisibility).sort());
         // Everyone sees at least one change; all were published in one turn, so each client's arrive in one frame.
         const clients = { jinling, yangtze, pearl, regulator, national };
         await waitFor(() => Object.values(clients).every((c) => c.batches().length > 0), 5000, 'a batch at every client');
