@@ -122,6 +122,16 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'the store fills the full-text index itself',
+    up(db) {
+      // The insert trigger had SQLite parse each event's JSON twice (json_extract) for
+      // text the writer already holds; appendEvents now inserts the FTS row itself,
+      // in the same transaction. Deletes still go through events_fts_delete.
+      db.exec('DROP TRIGGER events_fts_insert');
+    },
+  },
 ];
 
 /** The schema version this code writes. */

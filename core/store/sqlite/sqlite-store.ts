@@ -184,9 +184,14 @@ export class SqliteStore implements Store {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = rows.slice(start, start + INSERT_CHUNK);
         const values = `(${new Array<string>(width).fill('?').join(', ')})`;
-        const sql = `INSERT OR IGNORE INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(values).join(', ')}`;
-        // Only direct inserts count in `changes`, not the FTS trigger's.
-        inserted += this.statement(sql).run(...chunk.flat()).changes;
+        const sql = `INSERT OR IGNORE INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(values).join(', ')} RETURNING rid, id`;
+        // A re-sent event (same id) is ignored and returns no row, so it gets no second text entry.
+        const added = this.statement(sql).all(...chunk.flatMap((row) => row.values)) as { rid: number; id: string }[];
+        if (added.length === 0) continue;
+        const textOf = new Map(chunk.map((row) => [row.values[0], row.text]));
+        const fts = `INSERT INTO events_fts (rowid, message, original) VALUES ${new Array<string>(added.length).fill('(?, ?, ?)').join(', ')}`;
+        this.statement(fts).run(...added.flatMap((row) => [row.rid, ...textOf.get(row.id)!]));
+        inserted += added.length;
       }
       return inserted;
     });
@@ -419,7 +424,13 @@ export class SqliteStore implements Store {
 
 // ------------------------------------------------------------------ helpers
 
-function eventRow(event: EcsEvent, index: number): SqlValue[] {
+/** An event's column values, and what the full-text index holds of it (`message`, `event.original`). */
+interface EventRowData {
+  readonly values: SqlValue[];
+  readonly text: [SqlValue, SqlValue];
+}
+
+function eventRow(event: EcsEvent, index: number): EventRowData {
   const id = event.event?.id;
   if (typeof id !== 'string' || id === '') throw new TypeError(`event ${index} of the batch has no event.id; the pipeline must stamp one`);
   const ts = Date.parse(event['@timestamp']);
@@ -429,7 +440,9 @@ function eventRow(event: EcsEvent, index: number): SqlValue[] {
     const value = getField(event, field);
     return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
   });
-  return [id, ts, Number.isFinite(ingestedAt) ? ingestedAt : Date.now(), ...extracted, JSON.stringify(event)];
+  const message = typeof event.message === 'string' ? event.message : null;
+  const original = typeof event.event.original === 'string' ? event.event.original : null;
+  return { values: [id, ts, Number.isFinite(ingestedAt) ? ingestedAt : Date.now(), ...extracted, JSON.stringify(event)], text: [message, original] };
 }
 
 function deadLetterRow(letter: DeadLetter, index: number): SqlValue[] {

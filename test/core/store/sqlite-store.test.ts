@@ -95,6 +95,50 @@ describe('SqliteStore', () => {
       expect(latestVersion).to.equal(migrations.length);
     });
 
+    it('upgrade a version 3 database (text indexed by a trigger) without losing what its index holds', async () => {
+      const path = join(dir, 'iisa.db');
+      const old = EcsEventSchema.parse(makeEvent({ message: 'old pump alarm', event: { original: 'raw: pump 7 tripped' } }));
+      const raw = new Database(path);
+      raw.pragma('journal_mode = WAL');
+      for (const migration of migrations.filter((m) => m.version <= 3)) migration.up(raw);
+      raw.pragma('user_version = 3');
+      raw.prepare('INSERT INTO events (id, ts, ingested, doc) VALUES (?, ?, ?, ?)').run(old.event.id, Date.parse(old['@timestamp']), Date.now(), JSON.stringify(old));
+      raw.close();
+
+      const store = SqliteStore.open({ path });
+      try {
+        const fresh = EcsEventSchema.parse(makeEvent({ message: 'new valve alarm', event: { original: 'raw: valve 3 stuck' } }));
+        await store.appendEvents([fresh]);
+        expect((await store.searchEvents({ text: 'pump' })).events).to.deep.equal([old]);
+        expect((await store.searchEvents({ text: 'tripped' })).events).to.deep.equal([old]);
+        expect((await store.searchEvents({ text: 'valve stuck' })).events).to.deep.equal([fresh]);
+        expect((await store.searchEvents({ text: 'alarm' })).events).to.have.length(2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('index the text of the new events of a batch that mixes new and re-sent ones, once each', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path });
+      const a = EcsEventSchema.parse(makeEvent({ message: 'first reading' }));
+      const b = EcsEventSchema.parse(makeEvent({ message: 'second reading' }));
+      try {
+        expect(await store.appendEvents([a])).to.deep.equal({ inserted: 1 });
+        expect(await store.appendEvents([a, b, a])).to.deep.equal({ inserted: 1 });
+        expect((await store.searchEvents({ text: 'second' })).events).to.deep.equal([b]);
+        expect(await store.countEvents({ text: 'reading' })).to.equal(2);
+      } finally {
+        await store.close();
+      }
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect((raw.prepare('SELECT count(*) AS n FROM events_fts').get() as { n: number }).n, 'text entries').to.equal(2);
+      } finally {
+        raw.close();
+      }
+    });
+
     it('are applied once: reopening an up-to-date database keeps its data', async () => {
       const path = join(dir, 'iisa.db');
       const first = SqliteStore.open({ path });
