@@ -106,6 +106,17 @@ export interface DocumentStore {
   deleteDocument(collection: string, id: string, options?: PutOptions): Promise<boolean>;
   /** Delete the documents of a collection whose sortKey is below `before`; resolves with how many. */
   deleteDocumentsBefore(collection: string, before: string): Promise<number>;
+  /**
+   * Optional: run `work` with its writes committed together when it
+   * resolves (durable then, not at each write), rolled back if it throws;
+   * other writers wait meanwhile. A backend without it commits each write.
+   */
+  batchWrites?<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** `work` in one write batch where the store offers it, else as it is (each write its own commit). */
+export function inWriteBatch<T>(store: DocumentStore, work: () => Promise<T>): Promise<T> {
+  return store.batchWrites ? store.batchWrites(work) : work();
 }
 
 /** Collection names, in one place (a backend may keep each in its own table or index). */

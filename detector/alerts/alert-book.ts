@@ -18,7 +18,7 @@ import {
 } from '../../core/alert.js';
 import { canonicalJson, stableId, uuidv7 } from '../../core/ids.js';
 import type { Asset, OrgRegistry } from '../../core/orgs.js';
-import { Collections, DocumentConflictError, type DocumentStore, type StoredDocument } from '../../core/store/documents.js';
+import { Collections, DocumentConflictError, inWriteBatch, type DocumentStore, type StoredDocument } from '../../core/store/documents.js';
 import { conflictPause } from '../../core/store/document-update.js';
 import type { RuleHit } from '../../core/store/store.js';
 import { gradeHit, moreSerious, type GradingPolicy } from './grading.js';
@@ -63,6 +63,11 @@ export class AlertBook {
 
   constructor(private readonly options: AlertBookOptions) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** Run `work` with the writes it makes through this book's store committed together (see DocumentStore.batchWrites). */
+  inWriteBatch<T>(work: () => Promise<T>): Promise<T> {
+    return inWriteBatch(this.options.store, work);
   }
 
   /** Grade, deduplicate and store one hit. */

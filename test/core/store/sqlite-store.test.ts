@@ -88,6 +88,75 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('batchWrites', () => {
+    const countCommitted = (path: string, collection: string): number => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return (raw.prepare('SELECT count(*) AS n FROM documents WHERE collection = ?').get(collection) as { n: number }).n;
+      } finally {
+        raw.close();
+      }
+    };
+    const doc = (id: string) => ({ id, orgId: 'org-a', sortKey: id, body: { id } });
+
+    it('commits the writes of the batch once, when it resolves, and rolls all of them back when it throws', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path });
+      try {
+        await store.batchWrites(async () => {
+          await store.putDocument('things', doc('a'));
+          await store.putDocument('things', doc('b'));
+          expect(countCommitted(path, 'things'), 'another connection sees nothing before the commit').to.equal(0);
+          expect(await store.getDocument('things', 'a'), 'the batch reads its own writes').to.not.equal(undefined);
+        });
+        expect(countCommitted(path, 'things')).to.equal(2);
+
+        let thrown: unknown;
+        try {
+          await store.batchWrites(async () => {
+            await store.putDocument('things', doc('c'));
+            await store.batchWrites(async () => { await store.putDocument('things', doc('d')); });
+            throw new Error('half way');
+          });
+        } catch (error) {
+          thrown = error;
+        }
+        expect((thrown as Error).message).to.equal('half way');
+        expect(await store.getDocument('things', 'c')).to.equal(undefined);
+        expect(await store.getDocument('things', 'd'), 'a nested batch is part of the outer one').to.equal(undefined);
+        expect(countCommitted(path, 'things')).to.equal(2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('holds writes from outside the batch until it is committed, so none resolves before its data is durable', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path });
+      try {
+        let finish!: () => void;
+        const batch = store.batchWrites(async () => {
+          await store.putDocument('things', doc('inside'));
+          await new Promise<void>((resolve) => { finish = resolve; });
+        });
+        await new Promise((r) => setImmediate(r));
+        let outsideDone = false;
+        const outside = store.appendEvents([makeEvent()]).then((r) => { outsideDone = true; return r; });
+        const outsideDoc = store.putDocument('things', doc('outside'));
+        await new Promise((r) => setTimeout(r, 20));
+        expect(outsideDone, 'an outside write resolved while the batch was open').to.equal(false);
+        finish();
+        await batch;
+        expect(await outside).to.deep.equal({ inserted: 1 });
+        await outsideDoc;
+        expect(countCommitted(path, 'things')).to.equal(2);
+        expect(await store.countEvents({})).to.equal(1);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('migrations', () => {
     it('are numbered 1, 2, 3 ... in order, each with a description', () => {
       expect(migrations.map((m) => m.version)).to.deep.equal(migrations.map((_, i) => i + 1));
