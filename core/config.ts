@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { MAX_YAML_NESTING, yamlNesting } from './yaml-depth.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +40,9 @@ export function describeIssues(error: z.ZodError): string[] {
 
 /** Parse YAML or JSON text (JSON is YAML); throws ConfigError with the line on a syntax error. */
 export function parseConfigText(text: string, file: string): unknown {
+  // Measured before parsing: thousands of levels can abort the process inside the parser (./yaml-depth.ts).
+  const nesting = yamlNesting(text);
+  if (nesting.line !== undefined) throw new ConfigError(file, [`line ${nesting.line}: nested too deeply (more than ${MAX_YAML_NESTING} levels of lists and maps): refused before parsing`]);
   try {
     return parseYaml(text, { prettyErrors: true });
   } catch (err) {

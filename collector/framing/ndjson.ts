@@ -10,10 +10,12 @@
  * its neighbours still go.
  */
 
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../core/json-guards.js';
+
 export type BodyItem =
   | { readonly type: 'record'; readonly line: number; readonly text: string }
   | { readonly type: 'oversized'; readonly line: number; readonly bytes: number; readonly head: string }
-  /** A JSON array element that is neither an object nor a string. */
+  /** A JSON array element that is neither an object nor a string, or is nested too deeply. */
   | { readonly type: 'invalid'; readonly line: number; readonly reason: string };
 
 export type BodyFormat = 'ndjson' | 'json';
@@ -65,6 +67,10 @@ function splitJsonArray(body: string, options: SplitBodyOptions): BodyItem[] {
   }
   return elements.map((element: unknown, i): BodyItem => {
     if (typeof element === 'string') return sized(i + 1, element, options);
+    // Nested thousands deep, JSON.stringify would overflow the stack; no record nests so deep.
+    if (isPlainObject(element) && nestedDeeperThan(element)) {
+      return { type: 'invalid', line: i + 1, reason: `array element ${i + 1} is nested more than ${MAX_JSON_DEPTH} levels deep` };
+    }
     if (isPlainObject(element)) return sized(i + 1, JSON.stringify(element), options);
     return { type: 'invalid', line: i + 1, reason: `array element ${i + 1} is ${describe(element)}; expected an object or a string` };
   });

@@ -21,7 +21,7 @@
 import { canonicalIp } from '../../core/ip.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
-import { MONTH_INDEX, clockToIso, excerpt, matchWithSyslog, syslogFields } from './support.js';
+import { clockToIso, excerpt, lookupTable, matchWithSyslog, MONTH_INDEX, syslogFields } from './support.js';
 import type { EcsInput } from './support.js';
 
 const QUOTED = String.raw`"((?:[^"\\]|\\.)*)"`;
@@ -34,7 +34,8 @@ const OFFSET = /^([+-])(\d{2})(\d{2})$/;
 /** RFC 9110 method token, a target without spaces, an optional version (HTTP/0.9 had none). */
 const REQUEST = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+)(?: HTTP\/(\d+(?:\.\d+)?))?$/;
 const STATUS = /^\d{3}$/;
-const BYTES = /^\d+$/;
+// Fifteen digits at most: beyond that Number() loses digits, and a few hundred make Infinity.
+const BYTES = /^\d{1,15}$/;
 const UNESCAPE = /\\(["\\])/g;
 const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const SECONDS = /^\d+\.\d+$/;
@@ -42,7 +43,7 @@ const HOST_NAME = /^(?=[^:]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?$/;
 const IP_LIST = /^[0-9A-Fa-f.:]+(?:\s*,\s*[0-9A-Fa-f.:]+)*$/;
 
 /** Trailing `key=value` names and the field each fills. */
-const TRAILING_KEYS: Readonly<Record<string, 'request_time' | 'upstream_time' | 'host'>> = {
+const TRAILING_KEYS: Readonly<Record<string, 'request_time' | 'upstream_time' | 'host'>> = lookupTable({
   rt: 'request_time',
   request_time: 'request_time',
   urt: 'upstream_time',
@@ -50,7 +51,7 @@ const TRAILING_KEYS: Readonly<Record<string, 'request_time' | 'upstream_time' | 
   host: 'host',
   vhost: 'host',
   server_name: 'host',
-};
+});
 
 interface Trailing {
   request_time?: string;

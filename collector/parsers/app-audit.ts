@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { IpSchema } from '../../core/event.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
-import { readJsonRecord, readJsonTime, syslogFields } from './support.js';
+import { lookupTable, readJsonRecord, readJsonTime, syslogFields } from './support.js';
 import type { EcsInput } from './support.js';
 
 /** A non-empty string of reasonable length (ids, names). */
@@ -73,7 +73,7 @@ interface ActionInfo {
 }
 
 /** Known actions. */
-const ACTIONS: Readonly<Record<string, ActionInfo>> = {
+const ACTIONS: Readonly<Record<string, ActionInfo>> = lookupTable({
   login: { category: ['authentication'], type: ['start'], phrase: 'login' },
   logout: { category: ['authentication'], type: ['end'], phrase: 'logout' },
   mfa: { category: ['authentication'], type: ['info'], phrase: 'MFA check' },
@@ -90,10 +90,10 @@ const ACTIONS: Readonly<Record<string, ActionInfo>> = {
   'permission.change': { category: ['iam'], type: ['change', 'admin'], phrase: 'permission change' },
   'firmware.push': { category: ['configuration', 'package'], type: ['change', 'installation'], phrase: 'firmware push' },
   'data.export': { category: ['database'], type: ['access'], phrase: 'data export' },
-};
+});
 
 /** Families (the part before the first dot) for actions not listed above. */
-const FAMILIES: Readonly<Record<string, Omit<ActionInfo, 'phrase'>>> = {
+const FAMILIES: Readonly<Record<string, Omit<ActionInfo, 'phrase'>>> = lookupTable({
   login: ACTIONS.login,
   session: { category: ['session'], type: ['info'] },
   password: ACTIONS['password.change'],
@@ -105,7 +105,7 @@ const FAMILIES: Readonly<Record<string, Omit<ActionInfo, 'phrase'>>> = {
   config: ACTIONS['config.change'],
   firmware: ACTIONS['firmware.push'],
   data: ACTIONS['data.export'],
-};
+});
 const FALLBACK: Omit<ActionInfo, 'phrase'> = { category: ['api'], type: ['info'] };
 
 /** zod issue -> error code, by top-level field; the rest follow `zodIssueError`'s rule. */

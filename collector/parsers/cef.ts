@@ -25,7 +25,7 @@ import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { SyslogEnvelope } from '../framing/syslog.js';
 import type { Parser, ParseOutcome, RawRecord } from './types.js';
 import { parseError } from './types.js';
-import { takeSyslogHeader } from './support.js';
+import { lookupTable, takeSyslogHeader } from './support.js';
 
 type EcsDraft = z.input<typeof EcsEventSchema>;
 type Endpoint = NonNullable<EcsDraft['source']>;
@@ -46,24 +46,24 @@ const MONTHS: Readonly<Record<string, number>> = {
 };
 
 /** Named severities (CEF 0-3 Low, 4-6 Medium, 7-8 High, 9-10 Very-High) to a number in the band. */
-const SEVERITY_NAMES: Readonly<Record<string, number | undefined>> = {
+const SEVERITY_NAMES: Readonly<Record<string, number | undefined>> = lookupTable({
   unknown: undefined, low: 3, medium: 6, high: 8, 'very-high': 10, 'very high': 10,
-};
+});
 
 /** act= words to ECS event.type. */
-const ACT_TYPES: Readonly<Record<string, string>> = {
+const ACT_TYPES: Readonly<Record<string, string>> = lookupTable({
   blocked: 'denied', block: 'denied', deny: 'denied', denied: 'denied', drop: 'denied', dropped: 'denied',
   reject: 'denied', rejected: 'denied', reset: 'denied', quarantined: 'denied',
   allowed: 'allowed', allow: 'allowed', accept: 'allowed', accepted: 'allowed', permit: 'allowed',
   permitted: 'allowed', pass: 'allowed', passed: 'allowed',
-};
+});
 
 /** proto= values (names or IANA numbers) to ECS network.transport. */
-const TRANSPORTS: Readonly<Record<string, string>> = {
+const TRANSPORTS: Readonly<Record<string, string>> = lookupTable({
   '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'ipv6-icmp', '132': 'sctp', icmpv6: 'ipv6-icmp', 'ipv6-icmp': 'ipv6-icmp',
-};
+});
 
-const DIRECTIONS: Readonly<Record<string, 'inbound' | 'outbound'>> = { '0': 'inbound', '1': 'outbound' };
+const DIRECTIONS: Readonly<Record<string, 'inbound' | 'outbound'>> = lookupTable({ '0': 'inbound', '1': 'outbound' });
 
 /** Custom-field keys whose meaning is in the matching `<key>Label`. */
 const LABELLED = new Set([

@@ -8,6 +8,8 @@
 import type { EventDraft } from '../../core/event.js';
 import type { Parser } from './types.js';
 import { parseError } from './types.js';
+import { nestedDeeperThan, nonFiniteNumberAt } from '../../core/json-guards.js';
+import { tooDeep } from './support.js';
 
 export const ecsParser: Parser = {
   name: 'ecs',
@@ -24,6 +26,9 @@ export const ecsParser: Parser = {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return parseError('unrecognised', 'an ECS record must be a JSON object');
     }
+    if (nestedDeeperThan(value)) return tooDeep();
+    const infinite = nonFiniteNumberAt(value);
+    if (infinite !== undefined) return parseError('bad-field', `field "${infinite}": number out of range (JSON.parse reads it as Infinity, which would be stored as null)`);
     const draft = value as Record<string, unknown>;
     const event = (draft.event && typeof draft.event === 'object' && !Array.isArray(draft.event))
       ? { ...(draft.event as Record<string, unknown>) } : {};

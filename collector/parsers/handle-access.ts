@@ -22,7 +22,7 @@ import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { Parser, ParseOutcome } from './types.js';
 import { parseError } from './types.js';
 import { handleOp, handleResponse, splitHandle } from './handle-codes.js';
-import { excerpt, matchWithSyslog, readIsoDate, syslogFields } from './support.js';
+import { excerpt, lookupTable, matchWithSyslog, readIsoDate, syslogFields } from './support.js';
 import type { EcsInput } from './support.js';
 
 const LINE = /^(\[[^\]]*\]|\S*) ([A-Za-z]+):([A-Za-z]+)(?:\((\d+)(?:\.(\d+))?\))? "([^"]*)" (-?\d+) (-?\d+) (\d+)ms(?: (.*))?$/;
@@ -31,13 +31,13 @@ const HEAD = /^(\[[^\]]*\]|\S*) [A-Za-z]+:[A-Za-z]+(?:\([\d.]+\))? "/;
 const ADMIN = /^adm=(\d+):(\S*)$/;
 
 /** Interfaces as the server names them, and the transport under each. */
-const TRANSPORTS: Readonly<Record<string, string>> = { TCP: 'tcp', UDP: 'udp', HTTP: 'tcp', HTTPS: 'tcp' };
+const TRANSPORTS: Readonly<Record<string, string>> = lookupTable({ TCP: 'tcp', UDP: 'udp', HTTP: 'tcp', HTTPS: 'tcp' });
 
 /** What the quoted fields after the handle hold, by protocol label. */
-const QUOTED_FIELDS: Readonly<Record<string, readonly ('admins' | 'referrer' | 'indexes' | 'types')[]>> = {
+const QUOTED_FIELDS: Readonly<Record<string, readonly ('admins' | 'referrer' | 'indexes' | 'types')[]>> = lookupTable({
   HDL: ['indexes', 'types'],
   HDLProxy: ['admins', 'referrer'],
-};
+});
 
 /** DNS response codes (RFC 1035, 2136, 6891) for the handle server's DNS interface. */
 const DNS_RCODES: readonly string[] = [
@@ -79,6 +79,10 @@ export const handleAccessParser: Parser = {
 
     const tail = readTail(rest ?? '');
     if (typeof tail === 'string') return parseError('malformed', tail);
+    for (const [what, text] of [['op code', opText], ['response code', rcText], ['elapsed time', elapsedText]] as const) {
+      // The line's digits are unbounded; a few hundred of them would make Infinity.
+      if (!Number.isSafeInteger(Number(text))) return parseError('bad-field', `${what} ${excerpt(text)} is out of range`);
+    }
 
     const elapsed = Number(elapsedText);
     const network: NonNullable<EcsInput['network']> = { transport, protocol: 'handle' };

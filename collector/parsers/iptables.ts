@@ -16,7 +16,7 @@ import type { EcsEventSchema } from '../../core/event.js';
 import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { Parser, ParseOutcome, RawRecord } from './types.js';
 import { parseError } from './types.js';
-import { takeSyslogHeader } from './support.js';
+import { lookupTable, takeSyslogHeader } from './support.js';
 
 type EcsDraft = z.input<typeof EcsEventSchema>;
 
@@ -27,19 +27,19 @@ const PORT = /^\d{1,5}$/;
 type Verdict = 'drop' | 'reject' | 'accept';
 
 /** Prefix words (upper case) that name the rule's verdict. */
-const VERDICT_WORDS: Readonly<Record<string, Verdict>> = {
+const VERDICT_WORDS: Readonly<Record<string, Verdict>> = lookupTable({
   DROP: 'drop', DROPPED: 'drop', DENY: 'drop', DENIED: 'drop', BLOCK: 'drop', BLOCKED: 'drop', DISCARD: 'drop',
   REJECT: 'reject', REJECTED: 'reject',
   ACCEPT: 'accept', ACCEPTED: 'accept', ALLOW: 'accept', ALLOWED: 'accept', PASS: 'accept', PERMIT: 'accept',
-};
+});
 const VERDICT_TYPE: Readonly<Record<Verdict, string>> = { drop: 'denied', reject: 'denied', accept: 'allowed' };
 
 /** PROTO= values to ECS network.transport (IANA keyword, lower case). */
-const TRANSPORTS: Readonly<Record<string, string>> = {
+const TRANSPORTS: Readonly<Record<string, string>> = lookupTable({
   TCP: 'tcp', UDP: 'udp', UDPLITE: 'udplite', ICMP: 'icmp', ICMPV6: 'ipv6-icmp', SCTP: 'sctp', DCCP: 'dccp',
   GRE: 'gre', ESP: 'esp', AH: 'ah', IGMP: 'igmp',
   '1': 'icmp', '2': 'igmp', '6': 'tcp', '17': 'udp', '47': 'gre', '50': 'esp', '51': 'ah', '58': 'ipv6-icmp', '132': 'sctp',
-};
+});
 
 /** Well-known industrial ports to network.protocol. */
 export const ICS_PORTS: ReadonlyMap<number, string> = new Map([

@@ -30,6 +30,8 @@ import type { EcsEventSchema } from '../../core/event.js';
 import { canonicalIp, ipFamily } from '../../core/ip.js';
 import type { Parser, ParseOutcome, RawRecord } from './types.js';
 import { parseError } from './types.js';
+import { nestedDeeperThan } from '../../core/json-guards.js';
+import { tooDeep } from './support.js';
 
 type EcsDraft = z.input<typeof EcsEventSchema>;
 
@@ -147,6 +149,7 @@ function parseAudit(record: RawRecord): ParseOutcome {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return parseError('malformed', 'an OPC UA audit record must be a JSON object');
   }
+  if (nestedDeeperThan(value)) return tooDeep();
   if (!('EventType' in value)) return parseError('unrecognised', 'JSON object has no "EventType": not an OPC UA audit event');
   const parsed = OpcuaAuditSchema.safeParse(value);
   if (!parsed.success) return schemaError(parsed.error);

@@ -50,7 +50,8 @@ export const ResolverRecordSchema = z.looseObject({
   query_type: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a query type is one word, e.g. resolve'),
   types: z.array(Text).optional(),
   status: z.union([Text, z.number().int()]),
-  latency_ms: z.number().nonnegative().optional(),
+  // At most 1e9 ms (11 days): event.duration is nanoseconds, and 1e308 ms would make it Infinity.
+  latency_ms: z.number().nonnegative().max(1e9).optional(),
   cache: z.enum(['hit', 'miss', 'stale', 'bypass']).optional(),
   upstream: Text.optional(),
   authenticated: z.boolean().optional(),

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import type { EcsEventSchema } from '../../core/event.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../core/json-guards.js';
 import { parseSyslog } from '../framing/syslog.js';
 import type { SyslogEnvelope } from '../framing/syslog.js';
 import type { ParseErrorCode, ParseOutcome, RawRecord } from './types.js';
@@ -19,6 +20,15 @@ import { parseError } from './types.js';
  * the named fields.) A value of this type is a valid `EventDraft`.
  */
 export type EcsInput = z.input<typeof EcsEventSchema>;
+
+/**
+ * A lookup table keyed by text from a record, without a prototype: a record
+ * saying `constructor`, `toString` or `__proto__` finds nothing, rather than
+ * Object's own members (a function where a string or number belongs).
+ */
+export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
 
 /** English month abbreviations as Apache, nginx and BIND print them (`Nov`). */
 export const MONTH_INDEX: Readonly<Record<string, number>> = {
@@ -214,7 +224,16 @@ export function readJsonObject(record: RawRecord, what: string): JsonObjectResul
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, error: parseError('malformed', `a ${what} record must be one JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`) };
   }
+  if (nestedDeeperThan(value)) return { ok: false, error: tooDeep() };
   return { ok: true, value: value as Record<string, unknown>, envelope };
+}
+
+/**
+ * The error for a JSON record nested beyond MAX_JSON_DEPTH: it would parse,
+ * then overflow the stack of whatever serialises the event.
+ */
+export function tooDeep(): ParseOutcome {
+  return parseError('malformed', `JSON nested more than ${MAX_JSON_DEPTH} levels deep: refused (no log record nests so deep; serialising it would overflow the stack)`);
 }
 
 /** The result of reading one JSON record and checking it against its format's schema. */
@@ -258,7 +277,7 @@ export function zodIssueError(
   for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   if (value === undefined) return parseError('malformed', `required field "${path}" is missing${more}`);
-  const code: ParseErrorCode = codeFor[top] ?? 'bad-field';
+  const code: ParseErrorCode = (Object.hasOwn(codeFor, top) ? codeFor[top] : undefined) ?? 'bad-field';
   const shown = truncate(JSON.stringify(value), 60);
   // Messages such as IpSchema's already quote the value; say it once.
   const got = issue.message.includes(shown) ? '' : `; got ${shown}`;

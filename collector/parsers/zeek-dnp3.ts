@@ -14,6 +14,7 @@ import type { Parser } from './types.js';
 import type { ZeekLayout } from './zeek/reader.js';
 import type { ZeekDraft, ZeekMapper } from './zeek/parser.js';
 import { assign, count, direction, slug, str, zeekParser } from './zeek/parser.js';
+import { lookupTable } from './support.js';
 
 const CONN = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
 const SRC_DST = ['is_orig', 'source_h', 'source_p', 'destination_h', 'destination_p'];
@@ -35,7 +36,7 @@ export const DNP3_LAYOUTS: readonly ZeekLayout[] = [
 ];
 
 /** Zeek's DNP3 function names and their codes (IEEE 1815 table 4-1). */
-export const DNP3_FUNCTION_CODES: Readonly<Record<string, number>> = {
+export const DNP3_FUNCTION_CODES: Readonly<Record<string, number>> = lookupTable({
   CONFIRM: 0, READ: 1, WRITE: 2, SELECT: 3, OPERATE: 4, DIRECT_OPERATE: 5, DIRECT_OPERATE_NR: 6,
   IMMED_FREEZE: 7, IMMED_FREEZE_NR: 8, FREEZE_CLEAR: 9, FREEZE_CLEAR_NR: 10, FREEZE_AT_TIME: 11,
   FREEZE_AT_TIME_NR: 12, COLD_RESTART: 13, WARM_RESTART: 14, INITIALIZE_DATA: 15, INITIALIZE_APPL: 16,
@@ -43,7 +44,7 @@ export const DNP3_FUNCTION_CODES: Readonly<Record<string, number>> = {
   ASSIGN_CLASS: 22, DELAY_MEASURE: 23, RECORD_CURRENT_TIME: 24, OPEN_FILE: 25, CLOSE_FILE: 26,
   DELETE_FILE: 27, GET_FILE_INFO: 28, AUTHENTICATE_FILE: 29, ABORT_FILE: 30, ACTIVATE_CONFIG: 31,
   AUTHENTICATE_REQ: 32, AUTHENTICATE_ERR: 33, RESPONSE: 129, UNSOLICITED_RESPONSE: 130, AUTHENTICATE_RESP: 131,
-};
+});
 
 const WRITE_FUNCTIONS = new Set([
   'WRITE', 'SELECT', 'OPERATE', 'DIRECT_OPERATE', 'DIRECT_OPERATE_NR', 'IMMED_FREEZE', 'IMMED_FREEZE_NR',

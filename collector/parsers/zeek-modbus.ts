@@ -14,6 +14,7 @@ import type { Parser } from './types.js';
 import type { ZeekLayout, ZeekRow } from './zeek/reader.js';
 import type { ZeekDraft, ZeekMapper } from './zeek/parser.js';
 import { assign, count, direction, list, str, zeekParser } from './zeek/parser.js';
+import { lookupTable } from './support.js';
 
 const CONN = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
 const SRC_DST = ['is_orig', 'source_h', 'source_p', 'destination_h', 'destination_p'];
@@ -49,7 +50,7 @@ export const MODBUS_LAYOUTS: readonly ZeekLayout[] = [
 ];
 
 /** Zeek's Modbus function names and their codes (Zeek `Modbus::function_codes`). */
-export const MODBUS_FUNCTION_CODES: Readonly<Record<string, number>> = {
+export const MODBUS_FUNCTION_CODES: Readonly<Record<string, number>> = lookupTable({
   READ_COILS: 1,
   READ_DISCRETE_INPUTS: 2,
   READ_HOLDING_REGISTERS: 3,
@@ -79,7 +80,7 @@ export const MODBUS_FUNCTION_CODES: Readonly<Record<string, number>> = {
   FIRMWARE_REPLACEMENT: 125,
   PROGRAM_584_984_2: 126,
   REPORT_LOCAL_ADDRESS: 127,
-};
+});
 
 /** Function codes that change the device's state, program or communications. */
 const WRITE_CODES = new Set([5, 6, 8, 9, 13, 15, 16, 18, 19, 21, 22, 23, 40, 125, 126]);

@@ -18,6 +18,7 @@ import type { Parser } from './types.js';
 import type { ZeekLayout, ZeekRow } from './zeek/reader.js';
 import type { ZeekDraft, ZeekMapper } from './zeek/parser.js';
 import { assign, count, direction, slug, str, zeekParser } from './zeek/parser.js';
+import { lookupTable } from './support.js';
 
 const CONN = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
 const SRC_DST = ['is_orig', 'source_h', 'source_p', 'destination_h', 'destination_p'];
@@ -84,19 +85,19 @@ export const OPCUA_LAYOUTS: readonly ZeekLayout[] = [
 ];
 
 /** Transport message types (OPC UA Part 6, 7.1.2). */
-const MESSAGE_TYPES: Readonly<Record<string, string>> = {
+const MESSAGE_TYPES: Readonly<Record<string, string>> = lookupTable({
   HEL: 'Hello', ACK: 'Acknowledge', RHE: 'ReverseHello', ERR: 'Error',
   OPN: 'OpenSecureChannel', CLO: 'CloseSecureChannel', MSG: 'Message',
-};
+});
 
 const WRITE_SERVICES = new Set(['Write', 'Call', 'AddNodes', 'DeleteNodes', 'AddReferences', 'DeleteReferences', 'HistoryUpdate']);
 
 /** Extra ECS categories of session services. */
-const SESSION_CATEGORIES: Readonly<Record<string, string[]>> = {
+const SESSION_CATEGORIES: Readonly<Record<string, string[]>> = lookupTable({
   ActivateSession: ['network', 'authentication'],
   CreateSession: ['network', 'session'],
   CloseSession: ['network', 'session'],
-};
+});
 
 const SERVICE_SUFFIX = /(Request|Response)$/;
 const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;

@@ -14,6 +14,7 @@ import type { Parser } from './types.js';
 import type { ZeekLayout } from './zeek/reader.js';
 import type { ZeekMapper } from './zeek/parser.js';
 import { assign, count, direction, hex, slug, str, zeekParser } from './zeek/parser.js';
+import { lookupTable } from './support.js';
 
 const CONN = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
 const SRC_DST = ['is_orig', 'source_h', 'source_p', 'destination_h', 'destination_p'];
@@ -70,14 +71,14 @@ const USER_DATA = 7;
 const WRITE_PLUS_CODES = new Set([0x04ca, 0x04d4, 0x04f2, 0x0506, 0x051a, 0x0542, 0x056b]);
 
 /** Upload/download function names (s7comm_upload_download.log names them only in words). */
-const TRANSFER_CODES: Readonly<Record<string, number>> = {
+const TRANSFER_CODES: Readonly<Record<string, number>> = lookupTable({
   'Request Download': 0x1a,
   'Download Block': 0x1b,
   'Download Ended': 0x1c,
   'Start Upload': 0x1d,
   Upload: 0x1e,
   'End Upload': 0x1f,
-};
+});
 const DOWNLOADS = new Set([0x1a, 0x1b, 0x1c]);
 
 const NO_ERROR = 'No error';

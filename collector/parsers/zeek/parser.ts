@@ -57,7 +57,8 @@ export function zeekParser(spec: ZeekParserSpec): Parser {
       const read = readZeek(record, ctx, spec.layouts, spec.name);
       if (read.kind !== 'row') return read;
       const row = read.row;
-      const mapper = spec.mappers[row.path] ?? spec.fallback?.(row.path);
+      // A path is text from the log (`#path`, `_path`): own keys only, never Object's members.
+      const mapper = (Object.hasOwn(spec.mappers, row.path) ? spec.mappers[row.path] : undefined) ?? spec.fallback?.(row.path);
       if (mapper === undefined) {
         return parseError('unrecognised', `Zeek log "${row.path}" is not one ${spec.name} reads (${paths})`);
       }

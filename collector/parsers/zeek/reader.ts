@@ -23,6 +23,8 @@
  */
 import type { ParseContext, ParseOutcome, RawRecord } from '../types.js';
 import { parseError } from '../types.js';
+import { nestedDeeperThan } from '../../../core/json-guards.js';
+import { tooDeep } from '../support.js';
 
 export type ZeekValue = string | readonly string[];
 
@@ -181,6 +183,8 @@ function readJson(text: string, layouts: readonly ZeekLayout[], parserName: stri
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return parseError('malformed', 'a Zeek JSON record must be one JSON object');
   }
+  // flatten() recurses, and nested arrays are serialised: bound the depth first.
+  if (nestedDeeperThan(value)) return tooDeep();
   const obj = value as Record<string, unknown>;
   const out: Record<string, ZeekValue | undefined> = {};
   flatten(obj, '', out);
@@ -192,7 +196,7 @@ function readJson(text: string, layouts: readonly ZeekLayout[], parserName: stri
   }
   const ts = obj.ts;
   let timestamp: string | undefined;
-  if (typeof ts === 'number' && Number.isFinite(ts) && ts >= 0) timestamp = new Date(ts * 1000).toISOString();
+  if (typeof ts === 'number' && Number.isFinite(ts) && ts >= 0) timestamp = isoFromMillis(ts * 1000);
   else if (typeof ts === 'string') timestamp = EPOCH_SECONDS.test(ts) ? epochText(ts) : isoText(ts);
   if (timestamp === undefined) return badTs(ts);
   return { kind: 'row', row: { path, timestamp, fields: out } };
@@ -218,6 +222,12 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Record<strin
 function pathByMarker(names: readonly string[], layouts: readonly ZeekLayout[]): string | undefined {
   for (const layout of layouts) if (names.includes(layout.marker)) return layout.path;
   return undefined;
+}
+
+/** Undefined past the range of a JS Date (about 275,760 years either side of 1970), rather than a RangeError. */
+function isoFromMillis(ms: number): string | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 function epochText(text: string): string | undefined {

@@ -74,6 +74,8 @@ export interface ResolvedLogsource {
 }
 
 const KEY_ORDER = ['product', 'category', 'service'] as const;
+/** Resolved logsources, and unmapped field names per logsource, kept before a cache starts over. */
+const MAX_CACHED = 10_000;
 /** Tie-break between equally specific entries when picking the index clause: service is the narrowest. */
 const ATTRIBUTE_RANK: Readonly<Record<(typeof KEY_ORDER)[number], number>> = { product: 1, category: 2, service: 3 };
 
@@ -111,6 +113,8 @@ export class FieldMapping {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const resolved = this.build(ls, key);
+    // Logsources come from rules: bounded, like the field names below, so reloads cannot grow it for good.
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(key, resolved);
     return resolved;
   }
@@ -154,6 +158,7 @@ export class FieldMapping {
         let same = unmapped.get(name);
         if (!same) {
           same = [prefix !== undefined && !name.includes('.') ? prefix + name : name];
+          if (unmapped.size >= MAX_CACHED) unmapped.clear();
           unmapped.set(name, same);
         }
         return same;

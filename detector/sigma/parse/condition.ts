@@ -12,7 +12,8 @@
  * nothing are errors; Sigma 1 aggregations (`| count() ...`) are reported
  * as unsupported (they are correlation rules in Sigma 2).
  */
-import type { Condition } from '../model.js';
+import type { Condition, PatternPart } from '../model.js';
+import { globRegexSource } from '../glob-regex.js';
 import { RuleProblem, unsupported } from './problem.js';
 
 type Token = { readonly kind: '(' | ')' | 'word'; readonly text: string; readonly pos: number };
@@ -30,16 +31,25 @@ function tokenize(text: string): Token[] {
 }
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them']);
+/**
+ * Parentheses and `not`s nested deeper than this are refused: the parser and
+ * every compiler recurse over the condition, and thousands of levels would
+ * overflow the stack. Real conditions nest a few levels.
+ */
+export const MAX_CONDITION_DEPTH = 64;
 
 /** Identifier pattern (`selection_*`) -> the matching identifier names, in definition order. */
 export function matchIdentifiers(pattern: string, names: readonly string[]): string[] {
   if (pattern === 'them') return names.filter((n) => !n.startsWith('_'));
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  // Only `*` is a wildcard here; globRegexSource keeps a hostile pattern (`*a*a*a*a*b`) from backtracking polynomially.
+  const parts = pattern.split('*').flatMap((text, i): PatternPart[] => [...(i > 0 ? [{ wildcard: '*' } as const] : []), ...(text ? [{ text }] : [])]);
+  const re = new RegExp(globRegexSource(parts));
   return names.filter((n) => re.test(n));
 }
 
 class ConditionParser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly tokens: readonly Token[],
@@ -72,7 +82,8 @@ class ConditionParser {
 
   private fail(message: string, at?: Token): RuleProblem {
     const where = at ? ` at column ${at.pos + 1}` : ' at the end';
-    return new RuleProblem(`condition ${JSON.stringify(this.text)}: ${message}${where}`);
+    const shown = this.text.length > 200 ? `${this.text.slice(0, 200)}...` : this.text;
+    return new RuleProblem(`condition ${JSON.stringify(shown)}: ${message}${where}`);
   }
 
   private or(): Condition {
@@ -95,21 +106,30 @@ class ConditionParser {
 
   private not(): Condition {
     if (this.isWord('not')) {
+      this.enter(this.peek());
       this.i++;
-      return { op: 'not', arg: this.not() };
+      const arg = this.not();
+      this.depth--;
+      return { op: 'not', arg };
     }
     return this.primary();
+  }
+
+  private enter(at: Token | undefined): void {
+    if (++this.depth > MAX_CONDITION_DEPTH) throw this.fail(`parentheses and "not" nested more than ${MAX_CONDITION_DEPTH} levels deep`, at);
   }
 
   private primary(): Condition {
     const t = this.peek();
     if (!t) throw this.fail('expected an identifier, "x of" or "("');
     if (t.kind === '(') {
+      this.enter(t);
       this.i++;
       const inner = this.or();
       const close = this.peek();
       if (!close || close.kind !== ')') throw this.fail('missing ")"', close);
       this.i++;
+      this.depth--;
       return inner;
     }
     if (t.kind === ')') throw this.fail('unexpected ")"', t);

@@ -143,6 +143,39 @@ function applyModifier(name: string, value: WorkingValue, ctx: ModifierContext):
   return def.apply ? def.apply(v, ctx) : v;
 }
 
+/**
+ * What modifiers may make of one value. `|wide|wide|...` doubles a value at
+ * each step and expansions multiply, so twenty-odd modifiers would exhaust
+ * memory while the rule loads; such a value is refused as soon as it passes
+ * a limit (the step that passes it allocates at most twice the limit).
+ */
+const MAX_VALUE_ALTERNATIVES = 10_000;
+const MAX_VALUE_CHARS = 1 << 20;
+
+function measure(value: WorkingValue): { alternatives: number; chars: number } {
+  if (value.t === 'expansion') {
+    let alternatives = 0;
+    let chars = 0;
+    for (const v of value.values) {
+      const m = measure(v);
+      alternatives += m.alternatives;
+      chars += m.chars;
+    }
+    return { alternatives, chars };
+  }
+  if (value.t !== 'string') return { alternatives: 1, chars: 0 };
+  return { alternatives: 1, chars: value.parts.reduce((n, p) => n + ('text' in p ? p.text.length : 'placeholder' in p ? p.placeholder.length : 1), 0) };
+}
+
+function boundGrowth(value: WorkingValue, applied: readonly string[]): void {
+  const { alternatives, chars } = measure(value);
+  if (alternatives > MAX_VALUE_ALTERNATIVES || chars > MAX_VALUE_CHARS) {
+    throw unsupported('value beyond the size limits after modifiers',
+      `modifiers ${applied.join('|')} make ${alternatives.toLocaleString('en')} alternatives of ${chars.toLocaleString('en')} characters in all ` +
+      `(at most ${MAX_VALUE_ALTERNATIVES.toLocaleString('en')} alternatives and ${MAX_VALUE_CHARS.toLocaleString('en')} characters)`);
+  }
+}
+
 const KIND_NAMES: Readonly<Record<WorkingValue['t'], string>> = {
   string: 'string', number: 'number', boolean: 'boolean', null: 'null value', regex: 'regular expression', cidr: 'CIDR block',
   'cidr-placeholder': 'CIDR placeholder', compare: 'numeric comparison', exists: 'exists check', fieldref: 'field reference',
@@ -171,6 +204,7 @@ export function buildItems(field: string | null, mods: readonly string[], raw: u
     let value = initialValue(rawValue, keyword);
     mods.forEach((m, i) => {
       value = applyModifier(m, value, { field, applied: mods.slice(0, i), placeholders: options.placeholders });
+      boundGrowth(value, mods.slice(0, i + 1));
     });
     return toSigmaValues(value, options);
   });

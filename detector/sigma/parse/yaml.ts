@@ -5,6 +5,7 @@
  */
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Node } from 'yaml';
+import { MAX_YAML_NESTING, yamlNesting } from '../../../core/yaml-depth.js';
 
 export interface YamlDocument {
   /** 0-based index of the document in the file. */
@@ -24,10 +25,28 @@ export interface YamlDocument {
   lineOf(path: readonly (string | number)[]): number;
 }
 
+/** A file that cannot be read as YAML at all: one document holding the error. */
+function unreadable(line: number, message: string): YamlDocument {
+  return { index: 0, value: null, line, errors: [{ message, line }], empty: false, lineOf: () => line };
+}
+
 /** Split `text` into its YAML documents. Never throws: syntax errors are in `errors`. */
 export function parseYamlDocuments(text: string): YamlDocument[] {
+  // Measured before parsing: thousands of levels can abort the process inside the parser (core/yaml-depth.ts).
+  const nesting = yamlNesting(text);
+  if (nesting.line !== undefined) {
+    return [unreadable(nesting.line, `nested too deeply (more than ${MAX_YAML_NESTING} levels of lists and maps, line ${nesting.line}): refused before parsing`)];
+  }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const parse = () => parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  let docs: ReturnType<typeof parse>;
+  try {
+    // logLevel error: the library would otherwise print a process warning for what a rule writes (a map as a key), once per rule.
+    docs = parse();
+  } catch (err) {
+    // The parser can still overflow the stack on input the measure lets through (RangeError): a problem, not a crash.
+    return [unreadable(1, (err as Error).message)];
+  }
   const list = Array.isArray(docs) ? docs : [];
   const lineAt = (offset: number): number => lines.linePos(offset).line;
   return list.map((doc, index) => {

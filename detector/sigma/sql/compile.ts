@@ -42,6 +42,7 @@ import type {
 import type { FieldMapping, ResolvedLogsource, RouteClause, RouteTest } from '../mapping/index.js';
 import { Cidr } from '../../../core/ip.js';
 import { foldCondition } from '../condition-fold.js';
+import { globRegexSource } from '../glob-regex.js';
 import { filterApplies } from '../stream/filters.js';
 import { keywordSearchValue } from '../stream/values.js';
 import { FALSE, TRUE, and, not, or, raw, sql } from './fragment.js';
@@ -298,8 +299,7 @@ function patternMatch(a: string, pattern: SigmaPattern, cased: boolean): SqlFrag
     return sql`CASE WHEN ${raw(isNumeric(a))} THEN ${text} = ${literal} ELSE COALESCE(${subject} = ${fold(literal)}, 0) END`;
   }
   if (parts.some((part) => 'wildcard' in part && part.wildcard === '?')) {
-    const source = parts.map((part) => ('text' in part ? escapeRegExp(part.text) : part.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]')).join('');
-    return sql`iisa_regexp(${`^${source}$`}, ${cased ? '' : 'i'}, ${text})`;
+    return sql`iisa_regexp(${globRegexSource(parts)}, ${cased ? '' : 'i'}, ${text})`;
   }
   const glob = parts.map((part) => ('text' in part ? escapeGlob(fold(part.text)) : '*')).join('');
   return sql`COALESCE(${subject} GLOB ${glob}, 0)`;
@@ -320,10 +320,6 @@ function exactSet(a: string, literals: readonly string[], cased: boolean): SqlFr
 /** GLOB's special characters as one-character classes; `]` outside a class is literal. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, (c) => `[${c}]`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 // ---------------------------------------------------------------- fields

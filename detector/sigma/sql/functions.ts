@@ -9,7 +9,8 @@
  *   `k`, so no native fold or LIKE prefilter is exact; pattern text is
  *   lowered at compile time by the same JS function.
  * - `iisa_regexp(source, flags, text)`: a JS RegExp search (unanchored, as
- *   the matcher does), also used for wildcard patterns with `?`, which the
+ *   the matcher does, by the same linear-time automaton where the pattern
+ *   has one), also used for wildcard patterns with `?`, which the
  *   matcher runs as an anchored RegExp (its `i` flag folds case by
  *   upper-casing, not by toLowerCase).
  * - `iisa_cidr(block, text)`: `Cidr` from core/ip.ts (IPv4 and IPv6), for the
@@ -29,6 +30,8 @@ import { Cidr } from '../../../core/ip.js';
 import type { PlaceholderSource, TimePart } from '../model.js';
 import { anyOf, numericValue, patternTest, timePartOf, wildcardPattern } from '../stream/values.js';
 import type { ScalarTest } from '../stream/values.js';
+import { ruleRegex } from '../regex/automaton.js';
+import type { TextMatcher } from '../regex/automaton.js';
 
 export interface SigmaSqlFunctionOptions {
   /** Values for `expand` placeholders; without it a placeholder matches nothing. */
@@ -65,7 +68,7 @@ function elementValue(type: unknown, value: unknown): unknown {
  * read afresh. Compiled hunt SQL needs them on the connection it runs on.
  */
 export function registerSigmaSqlFunctions(db: Database, options: SigmaSqlFunctionOptions = {}): void {
-  const regexes = new Map<string, RegExp | null>();
+  const regexes = new Map<string, TextMatcher | null>();
   const blocks = new Map<string, Cidr | null>();
   const placeholderTests = new Map<string, ScalarTest>();
   const deterministic = { deterministic: true } as const;
@@ -76,7 +79,8 @@ export function registerSigmaSqlFunctions(db: Database, options: SigmaSqlFunctio
     if (typeof source !== 'string' || typeof flags !== 'string' || typeof text !== 'string') return 0;
     const regex = cached(regexes, `${flags}/${source}`, () => {
       try {
-        return new RegExp(source, flags);
+        // As the stream matcher runs it: linear in the text (../regex/automaton.ts).
+        return ruleRegex(source, { i: flags.includes('i'), m: flags.includes('m'), s: flags.includes('s') });
       } catch {
         return null; // the matcher refuses such a rule; here it matches nothing rather than failing the hunt
       }

@@ -11,6 +11,9 @@
  */
 import { Cidr } from '../../../core/ip.js';
 import type { NumericOp, PatternPart, PlaceholderSource, SigmaPattern, SigmaValue, TimePart } from '../model.js';
+import { globRegexSource } from '../glob-regex.js';
+import { ruleRegex } from '../regex/automaton.js';
+import type { TextMatcher } from '../regex/automaton.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { readSlot, sharedSlot } from './accessor.js';
 import { cidrMembership } from './ip-match.js';
@@ -75,10 +78,6 @@ function normalise(parts: readonly PatternPart[]): PatternPart[] {
   return out;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-}
-
 /** The exact text of a pattern without wildcards, else undefined. */
 export function exactText(pattern: SigmaPattern): string | undefined {
   const parts = normalise(pattern.parts);
@@ -123,8 +122,8 @@ export function patternTest(pattern: SigmaPattern, cased: boolean): ScalarTest {
   if (!hasWildcard) return exactSetTest([parts.map((p) => ('text' in p ? p.text : '')).join('')], cased);
 
   if (parts.some((p) => 'wildcard' in p && p.wildcard === '?')) {
-    const source = parts.map((p) => ('text' in p ? escapeRegExp(p.text) : p.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]')).join('');
-    const re = new RegExp(`^${source}$`, cased ? '' : 'i');
+    // Not the naive `^...[\s\S]*...$`, which backtracks O(n^stars) on a hostile value (../glob-regex.ts).
+    const re = new RegExp(globRegexSource(parts), cased ? '' : 'i');
     // The 'i' flag matches on the original text: no lower-casing needed.
     return { needsLower: false, needsNumberText: true, test: (_v, text) => text !== undefined && re.test(text) };
   }
@@ -244,9 +243,10 @@ const TRUE_TEXT = /^true$/i;
 const FALSE_TEXT = /^false$/i;
 
 function regexTest(source: string, flags: { i: boolean; m: boolean; s: boolean }): ScalarTest {
-  let re: RegExp;
+  let re: TextMatcher;
   try {
-    re = new RegExp(source, `${flags.i ? 'i' : ''}${flags.m ? 'm' : ''}${flags.s ? 's' : ''}`);
+    // Linear in the text whatever the pattern (../regex/automaton.ts): a log line cannot make it backtrack.
+    re = ruleRegex(source, flags);
   } catch (err) {
     throw new RuleCompileError(`regular expression ${JSON.stringify(source)} is not valid here: ${(err as Error).message}`, 'regular expression syntax');
   }

@@ -39,6 +39,14 @@ describe('splitBody', () => {
       expect(items[0]).to.have.property('reason').that.matches(/element 1 is a number/);
     });
 
+    // Found by fuzzing (test/hostile/fuzz.test.ts): re-serialising this element threw RangeError out of splitBody.
+    it('marks an element nested thousands of levels deep invalid, and keeps its neighbours', () => {
+      const deep = `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`;
+      const items = splitBody(`[{"a":1}, ${deep}, "line"]`, 'json', { maxRecordBytes: 100 });
+      expect(items.map((i) => i.type)).to.deep.equal(['record', 'invalid', 'record']);
+      expect(items[1]).to.have.property('reason').that.matches(/element 2 is nested more than 32 levels deep/);
+    });
+
     it('throws a clear error for a body that is not JSON, hinting at NDJSON when it looks like it', () => {
       expect(() => splitBody('{"a":1}\n{"a":2}', 'json', { maxRecordBytes: 100 })).to.throw(BodyFormatError, /application\/x-ndjson/);
       expect(() => splitBody('42', 'json', { maxRecordBytes: 100 })).to.throw(BodyFormatError, /array of objects or strings.*a number/);

@@ -6,6 +6,8 @@
  */
 import { RuleProblem, unsupported } from '../problem.js';
 import { hasWildcard, plainText } from '../pattern.js';
+import { automatonTooLarge } from '../../regex/automaton.js';
+import { catastrophicBacktracking } from '../../regex/backtracking.js';
 import type { StringPart } from '../pattern.js';
 import type { ModifierContext, ModifierDefinition, WorkingValue } from './types.js';
 
@@ -18,6 +20,8 @@ function asString(value: WorkingValue): Extract<WorkingValue, { t: 'string' }> {
 const WORD = /[\p{L}\p{N}_]/u;
 const isWord = (c: string | undefined): boolean => c !== undefined && WORD.test(c);
 const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
+/** Dashes windash expands (5^5 = 3,125 variants): SigmaHQ values have at most 3; more is a memory bomb. */
+const MAX_WINDASH_SLOTS = 5;
 
 /**
  * pySigma windash: every `-` or `/` matched by `\B[-/]\b` in a text part
@@ -46,6 +50,11 @@ function windash(value: WorkingValue): WorkingValue {
       }
     }
     if (acc !== '') segments.push({ text: acc });
+  }
+  const slots = segments.filter((seg) => seg === 'slot').length;
+  if (slots > MAX_WINDASH_SLOTS) {
+    throw unsupported(`windash over more than ${MAX_WINDASH_SLOTS} dashes`,
+      `modifier windash over ${slots} dashes would make ${DASHES.length}^${slots} variants of ${JSON.stringify(s.raw.length > 80 ? `${s.raw.slice(0, 80)}...` : s.raw)}; at most ${MAX_WINDASH_SLOTS} dashes are expanded`);
   }
   let variants: StringPart[][] = [[]];
   for (const seg of segments) {
@@ -155,9 +164,24 @@ export const reModifier: ModifierDefinition = {
     } catch (err) {
       throw new RuleProblem(`invalid regular expression ${JSON.stringify(s.raw)}: ${(err as Error).message}`);
     }
+    refuseCatastrophic(s.raw, source, flags);
     return { t: 'regex', source, flags };
   },
 };
+
+/**
+ * A log line must not be able to stall the detector: a regular expression
+ * that can backtrack exponentially, or that is too large to run as an
+ * automaton, is refused when the rule loads (checked again when a flag
+ * modifier widens what it matches: `i`, `s`).
+ */
+function refuseCatastrophic(raw: string, source: string, flags: Extract<WorkingValue, { t: 'regex' }>['flags']): void {
+  const reason = catastrophicBacktracking(source, flags);
+  if (reason !== undefined) throw unsupported('regular expression with catastrophic backtracking', `regular expression ${JSON.stringify(raw)} ${reason}`);
+  // Polynomial backtracking is not refused: the matchers run the pattern as an automaton, in linear time, unless it is too large for one.
+  const size = automatonTooLarge(source, flags);
+  if (size !== undefined) throw unsupported('regular expression too large for linear-time matching', `regular expression ${JSON.stringify(raw)} ${size}`);
+}
 
 function flagModifier(name: string, flag: 'i' | 'm' | 's'): ModifierDefinition {
   return {
@@ -165,7 +189,9 @@ function flagModifier(name: string, flag: 'i' | 'm' | 's'): ModifierDefinition {
     accepts: ['regex'],
     apply(value) {
       if (value.t !== 'regex') throw new RuleProblem(`modifier ${name} only applies after re`);
-      return { ...value, flags: { ...value.flags, [flag]: true } };
+      const flags = { ...value.flags, [flag]: true };
+      if (flag !== 'm' && !value.flags[flag]) refuseCatastrophic(value.source, value.source, flags);
+      return { ...value, flags };
     },
   };
 }

@@ -71,5 +71,22 @@ describe('readZeek', () => {
       expect(read(['{"_path":"demo","ts":"2026-11-25T06:00:01"}'])[0]).to.deep.include({ kind: 'error', code: 'bad-timestamp' });
       expect(read(['{"_path":"demo"}'])[0]).to.deep.include({ kind: 'error', code: 'bad-timestamp', reason: 'record has no ts field' });
     });
+
+    // Found by fuzzing (test/hostile/fuzz.test.ts): these threw RangeError instead of answering.
+    it('refuses an epoch ts beyond the range of a date as a bad timestamp', () => {
+      for (const ts of ['1e13', '1e300', '8640000000000.001']) {
+        expect(read([`{"_path":"demo","ts":${ts}}`])[0], ts).to.deep.include({ kind: 'error', code: 'bad-timestamp' });
+      }
+      expect(row(read(['{"_path":"demo","ts":8640000000000}'])[0])).to.deep.include({ timestamp: '+275760-09-13T00:00:00.000Z' });
+    });
+
+    it('refuses JSON nested thousands of levels deep as malformed', () => {
+      for (const [open, close] of [['{"a":', '}'], ['[', ']']]) {
+        const text = `{"_path":"demo","ts":1732543201.5,"values":${open.repeat(12_000)}1${close.repeat(12_000)}}`;
+        const out = read([text])[0];
+        expect(out).to.deep.include({ kind: 'error', code: 'malformed' });
+        expect(out.kind === 'error' && out.reason).to.match(/nested more than 32 levels/);
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseCondition, parseConditions } from '../../../../detector/sigma/parse/condition.js';
+import { MAX_CONDITION_DEPTH, matchIdentifiers, parseCondition, parseConditions } from '../../../../detector/sigma/parse/condition.js';
 import { RuleProblem } from '../../../../detector/sigma/parse/problem.js';
 
 const names = ['selection', 'selection_a', 'selection_b', 'filter_main_x', 'filter_optional_y', 'keywords', '_private'];
@@ -66,6 +66,29 @@ describe('sigma condition', () => {
         expect(() => parseCondition(text, names)).to.throw(RuleProblem, message);
       });
     }
+    // Found by fuzzing (test/hostile/fuzz.test.ts): 20,000 nested levels overflowed the stack, reported as an internal parser error.
+    it('refuses parentheses and not nested beyond the limit, at the offending column, and keeps the message short', () => {
+      expect(() => parseCondition(`${'('.repeat(MAX_CONDITION_DEPTH + 1)}selection${')'.repeat(MAX_CONDITION_DEPTH + 1)}`, names))
+        .to.throw(RuleProblem, new RegExp(`nested more than ${MAX_CONDITION_DEPTH} levels deep at column ${MAX_CONDITION_DEPTH + 1}$`));
+      for (const text of [`${'not '.repeat(20_000)}selection`, `${'('.repeat(20_000)}selection${')'.repeat(20_000)}`]) {
+        let message = '';
+        try {
+          parseCondition(text, names);
+        } catch (err) {
+          expect(err).to.be.instanceOf(RuleProblem);
+          message = (err as Error).message;
+        }
+        expect(message).to.match(/nested more than/);
+        expect(message.length).to.be.below(400);
+      }
+      const deepest = `${'not ('.repeat(MAX_CONDITION_DEPTH / 2)}selection${')'.repeat(MAX_CONDITION_DEPTH / 2)}`;
+      expect(() => parseCondition(deepest, names)).not.to.throw();
+    });
+    it('matches identifier patterns with many wildcards against long names (no polynomial backtracking)', () => {
+      const long = 'a'.repeat(1000);
+      expect(matchIdentifiers(`${'*a'.repeat(30)}*b`, [long, `${long}b`])).to.deep.equal([`${long}b`]);
+      expect(matchIdentifiers('sel*_x*', ['sel_a_x1', 'sel_x', 'selx_x', 'sex_x', 'sel_y'])).to.deep.equal(['sel_a_x1', 'sel_x', 'selx_x']);
+    });
     it('reports Sigma 1 aggregations as unsupported', () => {
       try {
         parseCondition('selection | count() by host > 5', names);

@@ -59,4 +59,22 @@ describe('accessor', () => {
       }
     });
   });
+
+  describe('sharedSlot', () => {
+    it('shares one slot per path', () => {
+      expect(sharedSlot('source.ip')).to.equal(sharedSlot('source.ip'));
+    });
+
+    // Found by fuzzing (bench/fuzz.ts heap check): every distinct field path ever compiled was kept for good.
+    it('keeps a bounded number of paths: after 10,000 new ones an old path gets a new slot that reads the same', () => {
+      const old = sharedSlot('bounded.test.field');
+      for (let i = 0; i < 10_001; i++) sharedSlot(`bounded.filler.${i}`);
+      const fresh = sharedSlot('bounded.test.field');
+      expect(fresh).not.to.equal(old);
+      const previous = beginEvent();
+      const event = { bounded: { test: { field: 'x' } } };
+      expect([readSlot(old, event), readSlot(fresh, event)]).to.deep.equal(['x', 'x']);
+      endEvent(previous);
+    });
+  });
 });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { PlaceholderSource } from '../../../../../detector/sigma/model.js';
 import { buildModifierTable, modifiers } from '../../../../../detector/sigma/parse/modifiers/index.js';
-import { itemsOf, parseBad, parseOk, values } from '../rule-text.js';
+import { parseRuleText } from '../../../../../detector/sigma/parse.js';
+import { itemsOf, parseBad, parseOk, ruleText, values } from '../rule-text.js';
 
 const placeholders: PlaceholderSource = {
   names: () => ['EngineeringHosts', 'Admins'],
@@ -114,6 +115,23 @@ describe('sigma modifiers', () => {
       expect(values(sel("        a|windash: '--c'"))).to.deep.equal(DASHES.map((d) => `-${d}c`));
       expect(values(sel("        a|windash|contains: ' /x'"))).to.deep.equal(DASHES.map((d) => `* ${d}x*`));
     });
+    // Found by fuzzing (test/hostile/fuzz.test.ts): 13 dashes made 5^13 variants and exhausted memory.
+    it('refuses more than five dashes (5^5 variants) as unsupported', () => {
+      expect(values(sel(`        a|windash: '${' -a'.repeat(5)}'`))).to.have.length(5 ** 5);
+      const [p] = parseBad(sel(`        a|windash: '${' -a'.repeat(13)}'`));
+      expect(p).to.deep.include({ severity: 'unsupported', feature: 'windash over more than 5 dashes' });
+      expect(p.message).to.match(/13 dashes would make 5\^13 variants/);
+    });
+  });
+
+  describe('growth of values', () => {
+    // Found by fuzzing (test/hostile/fuzz.test.ts): each wide doubles the value; 27 of them ran out of memory.
+    it('refuses a chain of modifiers that makes a value larger than the limits', () => {
+      const [p] = parseBad(sel(`        a${'|wide'.repeat(30)}: abcdefgh`));
+      expect(p).to.deep.include({ severity: 'unsupported', feature: 'value beyond the size limits after modifiers' });
+      expect(p.message).to.match(/^modifiers (wide\|){17}wide make 1 alternatives of 2,097,152 characters/);
+      expect(values(sel(`        a${'|wide'.repeat(3)}: ab`))).to.have.length(1);
+    });
   });
 
   describe('re', () => {
@@ -137,6 +155,33 @@ describe('sigma modifiers', () => {
     });
     it('refuses an invalid expression', () => {
       expect(parseBad(sel("        a|re: '(unclosed'"))[0].message).to.match(/invalid regular expression/);
+    });
+    it('refuses an expression that backtracks exponentially, naming file, rule, key, line and the repetition to change', () => {
+      const set = parseRuleText(ruleText(sel("        CommandLine|re: 'cmd(?:.*\\)){1,}.*x'"), 'Obfuscated set'), 'rules/obf.yml');
+      expect(set.rules).to.deep.equal([]);
+      expect(set.problems).to.have.length(1);
+      const [p] = set.problems;
+      expect(p).to.deep.include({ severity: 'unsupported', feature: 'regular expression with catastrophic backtracking', rule: 'Obfuscated set', key: 'detection.sel.CommandLine|re' });
+      expect(p.location).to.deep.include({ file: 'rules/obf.yml', line: 7 });
+      expect(p.message).to.include(`regular expression ${JSON.stringify('cmd(?:.*\\)){1,}.*x')} can backtrack catastrophically`);
+      expect(p.message).to.include(`the repetition ${JSON.stringify('(?:.*\\)){1,}')}`);
+    });
+    for (const pattern of ['(a+)+$', '(a|a)*b', '(\\w+\\.?)+@', '(?=(x+)+y)z']) {
+      it(`refuses ${pattern}`, () => {
+        expect(parseBad(sel(`        a|re: '${pattern}'`))[0]).to.deep.include({ severity: 'unsupported', feature: 'regular expression with catastrophic backtracking' });
+      });
+    }
+    it('checks again when a flag widens what the expression matches', () => {
+      expect(values(sel("        a|re: '(?:a|A)+b'"))).to.have.length(1);
+      expect(parseBad(sel("        a|re|i: '(?:a|A)+b'"))[0].feature).to.equal('regular expression with catastrophic backtracking');
+      expect(values(sel("        a|re: '(?:.*\\n)+x'"))).to.have.length(1);
+      expect(parseBad(sel("        a|re|s: '(?:.*\\n)+x'"))[0].feature).to.equal('regular expression with catastrophic backtracking');
+    });
+    it('refuses an expression too large to run as an automaton', () => {
+      expect(parseBad(sel("        a|re: '(a?){2020}b'"))[0]).to.deep.include({ severity: 'unsupported', feature: 'regular expression too large for linear-time matching' });
+    });
+    it('keeps polynomial expressions (they run on the linear-time automaton)', () => {
+      expect(values(sel("        a|re: '(set).*&&\\s?set.*(environment|invoke|\\$?\\{?input).*&&.*\"'"))).to.have.length(1);
     });
   });
 
