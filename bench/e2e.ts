@@ -343,7 +343,7 @@ function report(r: RunResult, params: Params, rules: BenchRules, built: Built, p
       '',
       `Profile: a second run on a fresh node under \`node --cpu-prof\` (${params.profileSeconds} s measured after ${Math.min(params.warmup, 5)} s of warm-up, ${fmt(p.eventsPerSecond)} events/s, node CPU ${pct(p.nodeCpuShare)}; profiling slows it somewhat), ` +
         `main thread only (SQLite runs on it: better-sqlite3 is synchronous). ${fmt(s.samples)} samples over ${(s.sampledMs / 1000).toFixed(1)} s, idle ${pct(s.idleShare)}. ` +
-        'Time per layer: each sample counts for the innermost frame of iisa\'s own code on its stack that has a layer (JSON.parse under the ECS parser is parsing, zod under the record reader is validation, native SQLite calls are the store\'s), except that the alert book owns everything it calls: its SQLite reads and writes (one transaction, so one commit, per alert, link and audit document) count for alerts, so the store layer is the events\' and rule hits\' own writes. ' +
+        'Time per layer: each sample counts for the innermost frame of iisa\'s own code on its stack that has a layer (JSON.parse under the ECS parser is parsing, zod under the record reader is validation, native SQLite calls are the store\'s), except that the alert book owns everything it calls: its SQLite reads and writes (one transaction, so one commit, per batch of rule hits) count for alerts, so the store layer is the events\' and rule hits\' own writes. ' +
         `Save the whole profile with \`--profile-out FILE.cpuprofile\` for a flame graph (Chrome DevTools, speedscope).`,
       '',
       '| layer | share of busy time | share of all |',
