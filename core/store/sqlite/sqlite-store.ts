@@ -181,7 +181,7 @@ export class SqliteStore implements Store {
 
   async appendEvents(events: readonly EcsEvent[]): Promise<AppendResult> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     if (events.length === 0) return { inserted: 0 };
     const rows = events.map((event, index) => eventRow(event, index));
     const width = INSERT_COLUMNS.length;
@@ -206,7 +206,7 @@ export class SqliteStore implements Store {
 
   async appendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     if (letters.length === 0) return;
     const rows = letters.map((letter, index) => deadLetterRow(letter, index));
     const insert = this.statement(
@@ -313,7 +313,7 @@ export class SqliteStore implements Store {
 
   async appendRuleHits(hits: readonly RuleHit[]): Promise<void> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     if (hits.length === 0) return;
     const insert = this.statement('INSERT OR IGNORE INTO rule_hits (id, ts, org_id, rule_id, kind, doc) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
@@ -365,7 +365,7 @@ export class SqliteStore implements Store {
 
   async putDocument<T>(collection: string, doc: DocumentInput<T>, options?: PutOptions): Promise<number> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     return this.documents.putDocument(collection, doc, options);
   }
 
@@ -386,13 +386,13 @@ export class SqliteStore implements Store {
 
   async deleteDocument(collection: string, id: string, options?: PutOptions): Promise<boolean> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     return this.documents.deleteDocument(collection, id, options);
   }
 
   async deleteDocumentsBefore(collection: string, before: string): Promise<number> {
     this.assertOpen();
-    if (this.batch) await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     return this.documents.deleteDocumentsBefore(collection, before);
   }
 
@@ -408,7 +408,7 @@ export class SqliteStore implements Store {
   async batchWrites<T>(work: () => Promise<T>): Promise<T> {
     this.assertOpen();
     if (this.batch && this.batchScope.getStore() === this.batch.token) return work();
-    await this.writeTurn();
+    for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     const token = {};
     let end!: () => void;
     this.batch = { token, over: new Promise<void>((resolve) => { end = resolve; }) };
@@ -426,10 +426,15 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Resolves when this caller may write: no batch is open, or the caller is part of it. */
-  private async writeTurn(): Promise<void> {
-    while (this.batch && this.batchScope.getStore() !== this.batch.token) await this.batch.over;
-    this.assertOpen();
+  /**
+   * Undefined when this caller may write now (no batch is open, or the caller
+   * is part of it); else what to await before asking again. Callers ask in a
+   * loop and write in the same synchronous run as the last answer: several
+   * may wake when a batch ends, and the first to go may open the next one.
+   */
+  private turnBlocked(): Promise<void> | undefined {
+    if (this.closed) return undefined; // the write itself says the store is closed
+    return this.batch && this.batchScope.getStore() !== this.batch.token ? this.batch.over : undefined;
   }
 
   async close(): Promise<void> {
@@ -442,7 +447,8 @@ export class SqliteStore implements Store {
   private async deleteChunked(sql: string, before: number): Promise<number> {
     let total = 0;
     while (!this.closed) {
-      if (this.batch) await this.writeTurn();
+      for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
+      if (this.closed) break;
       const changes = this.statement(sql).run(before, DELETE_CHUNK).changes;
       total += changes;
       if (changes < DELETE_CHUNK) break;

@@ -130,6 +130,34 @@ describe('SqliteStore', () => {
       }
     });
 
+    it('lets batches and writes queued behind a batch go one at a time, none of them inside another batch', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path });
+      try {
+        let finish!: () => void;
+        const first = store.batchWrites(async () => {
+          await store.putDocument('things', doc('first'));
+          await new Promise<void>((resolve) => { finish = resolve; });
+        });
+        await new Promise((r) => setImmediate(r));
+        const order: string[] = [];
+        const queued = [
+          store.batchWrites(async () => { await store.putDocument('things', doc('second')); order.push('second'); }),
+          store.appendEvents([makeEvent()]).then(() => order.push('event')),
+          store.batchWrites(async () => { await store.putDocument('things', doc('third')); order.push('third'); }),
+          store.putDocument('things', doc('outside')).then(() => order.push('outside')),
+        ];
+        finish();
+        await first;
+        await Promise.all(queued);
+        expect([...order].sort()).to.deep.equal(['event', 'outside', 'second', 'third']);
+        expect(countCommitted(path, 'things'), 'first, second, third and outside, all committed').to.equal(4);
+        expect(await store.countEvents({})).to.equal(1);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('holds writes from outside the batch until it is committed, so none resolves before its data is durable', async () => {
       const path = join(dir, 'iisa.db');
       const store = SqliteStore.open({ path });
