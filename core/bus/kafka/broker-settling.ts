@@ -31,13 +31,14 @@ export async function retryWhileSettling<T>(attempt: () => Promise<T>, withinMs:
   }
 }
 
-/** Resolves once every partition of `topic` has a leader, or rejects after `withinMs`. */
-export async function waitForLeaders(admin: Admin, topic: string, withinMs: number): Promise<void> {
-  await retryWhileSettling(async () => {
+/** Resolves with the partition count once every partition of `topic` has a leader, or rejects after `withinMs`. */
+export function waitForLeaders(admin: Admin, topic: string, withinMs: number): Promise<number> {
+  return retryWhileSettling(async () => {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = topics[0]?.partitions ?? [];
     if (partitions.length === 0 || partitions.some((p) => p.leader < 0)) {
       throw Object.assign(new Error(`topic ${topic} has partitions without a leader`), { retriable: true });
     }
+    return partitions.length;
   }, withinMs);
 }

@@ -79,8 +79,7 @@ export class TopicAdmin {
     }), 2 * requestTimeoutMs);
     if (created) return;
     // It existed: made by another bus (perhaps a moment ago, its leaders not yet elected), or by hand with another layout.
-    await waitForLeaders(admin, topic, 2 * requestTimeoutMs);
-    const actual = await this.partitionCount(topic);
+    const actual = await waitForLeaders(admin, topic, 2 * requestTimeoutMs);
     if (actual !== partitions) {
       this.logger.warn('Kafka topic exists with a different partition count than configured; using it as it is', { topic, partitions: actual, configured: partitions });
     }
