@@ -171,11 +171,9 @@ export class StreamMatcher {
       return;
     }
     const epoch = prefilter.mark(event);
-    const always = prefilter.always;
-    const marks = prefilter.marks;
     let evaluated = 0;
     for (let i = 0; i < rules.length; i++) {
-      if (always[i] === 0 && marks[i] !== epoch) continue;
+      if (!prefilter.admits(i, epoch)) continue;
       evaluated++;
       this.evaluate(rules[i], event);
     }

@@ -141,7 +141,9 @@ describe('StreamMatcher', () => {
     const port = (n: number): DetectionRule => rule(sel(`dst_port: ${n}`), '{ category: firewall }');
 
     it('reads the event afresh after a hit callback changes it', () => {
-      const [r502, r503] = [port(502), port(503)];
+      // Comparisons have no prefilter need (which is chosen before any rule runs): both rules run, the second on the changed value.
+      const atLeast = (n: number): DetectionRule => rule(sel(`dst_port|gte: ${n}`), '{ category: firewall }');
+      const [r502, r503] = [atLeast(502), atLeast(503)];
       const matcher = new StreamMatcher({ rules: [r502, r503] });
       const event = structuredClone(iptables);
       const hits: string[] = [];
