@@ -35,6 +35,7 @@ import {
   storedDocument,
 } from '../documents-common.js';
 import { recordLimit } from '../store.js';
+import { whereTerms, writeTerms } from './document-terms.js';
 
 type SqlValue = string | number | null;
 
@@ -67,6 +68,8 @@ const MATCH_ANY =
   "(j.type = 'text' AND j.value = json_extract(w.value, '$[0]')) OR " +
   "(j.type IN ('integer', 'real') AND j.value = json_extract(w.value, '$[1]')) OR " +
   "j.type = json_extract(w.value, '$[2]'))";
+/** The documents whose term index holds one of the terms (./document-terms.ts) of a where value: collection, key, terms as a JSON array. */
+const MATCH_TERMS = 'd.id IN (SELECT t.id FROM document_terms t WHERE t.collection = ? AND t.key = ? AND t.term IN (SELECT value FROM json_each(?)))';
 /** Null, or missing, or an empty array: nothing non-null under the key. */
 const MATCH_NONE = 'NOT EXISTS (SELECT 1 FROM json_each(d.idx, ?) j WHERE j.value IS NOT NULL)';
 
@@ -95,6 +98,7 @@ export class SqliteDocuments implements DocumentStore {
       if (expected !== undefined && expected !== actual) throw new DocumentConflictError(collection, checked.id, expected, actual);
       const version = actual + 1;
       upsert.run(collection, checked.id, checked.orgId ?? null, checked.sortKey, version, new Date().toISOString(), JSON.stringify(checked.index), checked.bodyJson);
+      writeTerms(this.prepare, collection, checked.id, checked.index);
       return version;
     }).immediate();
   }
@@ -111,13 +115,13 @@ export class SqliteDocuments implements DocumentStore {
     const limit = recordLimit(query.limit);
     const cursor = query.cursor === undefined ? undefined : decodeDocumentCursor(query.cursor, query.collection, order);
     if (query.orgIds?.length === 0) return { documents: [] };
-    const { clauses, params } = filterOf(query);
+    const { clauses, params, from } = filterOf(query, this.prepare);
     if (cursor !== undefined) {
       clauses.push(order === 'asc' ? '(d.sort_key, d.id) > (?, ?)' : '(d.sort_key, d.id) < (?, ?)');
       params.push(cursor.s, cursor.i);
     }
     const direction = order === 'asc' ? 'ASC' : 'DESC';
-    const sql = `SELECT ${COLUMNS} FROM documents d WHERE ${clauses.join(' AND ')} ORDER BY d.sort_key ${direction}, d.id ${direction} LIMIT ?`;
+    const sql = `SELECT ${COLUMNS} FROM ${from} WHERE ${clauses.join(' AND ')} ORDER BY d.sort_key ${direction}, d.id ${direction} LIMIT ?`;
     const rows = this.prepare(sql).all(...params, limit + 1) as DocumentRow[];
     const documents = rows.slice(0, limit).map((row) => fromRow<T>(query.collection, row));
     const nextCursor = nextCursorOf(documents, rows.length > limit, query.collection, order);
@@ -128,14 +132,14 @@ export class SqliteDocuments implements DocumentStore {
     checkQuery(query);
     checkIndexKey(query.groupBy);
     if (query.orgIds?.length === 0) return [];
-    const { clauses, params } = filterOf(query);
+    const { clauses, params, from } = filterOf(query, this.prepare);
     // LEFT JOIN json_each: a scalar gives one row, an array one per element,
     // a missing key or an empty array one row of NULLs. Numbers are one kind
     // (5 and 5.0 group together); true/false keep their own type.
     const sql =
       'SELECT k.value AS v, ' +
       "CASE WHEN k.value IS NULL THEN 'null' WHEN k.type IN ('integer', 'real') THEN 'number' ELSE k.type END AS t, count(*) AS c " +
-      `FROM documents d LEFT JOIN json_each(d.idx, ?) k WHERE ${clauses.join(' AND ')} GROUP BY v, t ` +
+      `FROM ${from} LEFT JOIN json_each(d.idx, ?) k WHERE ${clauses.join(' AND ')} GROUP BY v, t ` +
       "ORDER BY c DESC, CASE t WHEN 'null' THEN 0 WHEN 'false' THEN 1 WHEN 'true' THEN 1 WHEN 'number' THEN 2 ELSE 3 END, v LIMIT ?";
     const rows = this.prepare(sql).all(jsonPath(query.groupBy), ...params, MAX_COUNT_GROUPS) as CountRow[];
     return rows.map((row) => ({ key: keyOf(row), count: row.c })).sort(compareCounts);
@@ -161,8 +165,28 @@ export class SqliteDocuments implements DocumentStore {
   }
 }
 
-/** WHERE conditions of a query or count (never empty: the collection is always one). */
-function filterOf(query: Omit<DocumentQuery, 'order' | 'limit' | 'cursor'>): { clauses: string[]; params: SqlValue[] } {
+/**
+ * A where value held by at most this many documents is looked up through the
+ * term index, document by document; a more common one (an alert state) is
+ * left to a scan in sort order, which stops at the page's end.
+ */
+const TERM_LOOKUP_MAX = 2000;
+const COUNT_TERMS =
+  'SELECT count(*) AS n FROM (SELECT 1 FROM document_terms WHERE collection = ? AND key = ? AND term IN (SELECT value FROM json_each(?)) ' +
+  `LIMIT ${TERM_LOOKUP_MAX + 1})`;
+/**
+ * The table as a query reads it: by its primary key (collection, id) when the
+ * ids come from the term index. Without the hint SQLite walks the collection
+ * in sort order, testing each id against the list: it cannot know the list is
+ * short. The name is SQLite's for the PRIMARY KEY of migration 3.
+ */
+const BY_ID = 'documents d INDEXED BY sqlite_autoindex_documents_1';
+
+/**
+ * WHERE conditions of a query or count (never empty: the collection is always
+ * one), and the table clause to read them from.
+ */
+function filterOf(query: Omit<DocumentQuery, 'order' | 'limit' | 'cursor'>, prepare: Prepare): { clauses: string[]; params: SqlValue[]; from: string } {
   const clauses = ['d.collection = ?'];
   const params: SqlValue[] = [query.collection];
   if (query.orgIds !== undefined) {
@@ -178,17 +202,26 @@ function filterOf(query: Omit<DocumentQuery, 'order' | 'limit' | 'cursor'>): { c
     clauses.push('d.sort_key < ?');
     params.push(query.to);
   }
+  let rarest: { key: string; terms: string; held: number } | undefined;
   for (const [key, value] of Object.entries(query.where ?? {})) {
     if (value === null) {
       clauses.push(MATCH_NONE);
       params.push(jsonPath(key));
     } else {
       const values = Array.isArray(value) ? (value as readonly (string | number)[]) : [value as string | number | boolean];
+      const spellings = values.map(forms);
       clauses.push(MATCH_ANY);
-      params.push(jsonPath(key), JSON.stringify(values.map(forms)));
+      params.push(jsonPath(key), JSON.stringify(spellings));
+      const terms = JSON.stringify(spellings.flatMap((f) => whereTerms(...f)));
+      const held = (prepare(COUNT_TERMS).get(query.collection, key, terms) as { n: number }).n;
+      if (held <= TERM_LOOKUP_MAX && (rarest === undefined || held < rarest.held)) rarest = { key, terms, held };
     }
   }
-  return { clauses, params };
+  if (rarest === undefined) return { clauses, params, from: 'documents d' };
+  // The term index finds the candidates; the exact test above still decides.
+  clauses.push(MATCH_TERMS);
+  params.push(query.collection, rarest.key, rarest.terms);
+  return { clauses, params, from: BY_ID };
 }
 
 /** The spellings a where value matches: as text, as a number, as a JSON boolean type. */

@@ -7,7 +7,9 @@
  * at the last whole version. A migration, once released, is never edited:
  * changes go in a new entry at the end.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import type { IndexValue } from '../documents.js';
+import { writeTerms } from './document-terms.js';
 
 export interface Migration {
   /** 1, 2, 3, ... with no gaps; the database's `user_version` after this migration ran. */
@@ -130,6 +132,38 @@ export const migrations: readonly Migration[] = [
       // text the writer already holds; appendEvents now inserts the FTS row itself,
       // in the same transaction. Deletes still go through events_fts_delete.
       db.exec('DROP TRIGGER events_fts_insert');
+    },
+  },
+  {
+    version: 5,
+    description: 'a term index of documents, for where lookups',
+    up(db) {
+      // One row per (document, index key, value): a where lookup reads the
+      // documents holding the value instead of every document's idx JSON
+      // (./document-terms.ts). Puts write the terms; any delete (by id, by
+      // sort key, retention) takes them along through the trigger.
+      db.exec(`
+        CREATE TABLE document_terms (
+          collection TEXT NOT NULL,
+          key        TEXT NOT NULL,
+          term       TEXT NOT NULL,
+          id         TEXT NOT NULL,
+          PRIMARY KEY (collection, key, term, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX document_terms_doc ON document_terms (collection, id);
+        CREATE TRIGGER documents_terms_delete AFTER DELETE ON documents BEGIN
+          DELETE FROM document_terms WHERE collection = old.collection AND id = old.id;
+        END;
+      `);
+      const prepared = new Map<string, Statement>();
+      const prepare = (sql: string): Statement => {
+        let statement = prepared.get(sql);
+        if (!statement) prepared.set(sql, statement = db.prepare(sql));
+        return statement;
+      };
+      // All at once: better-sqlite3 runs no other statement while one is being iterated.
+      const rows = db.prepare('SELECT collection, id, idx FROM documents').all() as { collection: string; id: string; idx: string }[];
+      for (const row of rows) writeTerms(prepare, row.collection, row.id, JSON.parse(row.idx) as Record<string, IndexValue>);
     },
   },
 ];

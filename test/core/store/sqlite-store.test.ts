@@ -334,6 +334,71 @@ describe('SqliteStore', () => {
       }
     });
 
+    it('upgrade a version 4 database with documents: where lookups find them through the new term index, and deletes take their terms along', async () => {
+      const path = join(dir, 'iisa.db');
+      const raw = new Database(path);
+      raw.pragma('journal_mode = WAL');
+      for (const migration of migrations.filter((m) => m.version <= 4)) migration.up(raw);
+      raw.pragma('user_version = 4');
+      const insert = raw.prepare('INSERT INTO documents (collection, id, org_id, sort_key, version, updated_at, idx, body) VALUES (?, ?, ?, ?, 1, ?, ?, ?)');
+      insert.run('alerts', 'a1', 'org-a', '1', '2024-01-01T00:00:00.000Z', JSON.stringify({ dedupKey: 'k1', tags: ['x', 'y'], grade: 2, open: true }), '{}');
+      insert.run('alerts', 'a2', 'org-a', '2', '2024-01-01T00:00:00.000Z', JSON.stringify({ dedupKey: 'k2', tags: [], grade: null }), '{}');
+      raw.close();
+
+      const store = SqliteStore.open({ path });
+      const ids = async (where: Record<string, string | number | boolean | null | string[]>): Promise<string[]> =>
+        (await store.queryDocuments({ collection: 'alerts', where, limit: 10 })).documents.map((d) => d.id);
+      try {
+        expect(await ids({ dedupKey: 'k1' })).to.deep.equal(['a1']);
+        expect(await ids({ tags: 'y' })).to.deep.equal(['a1']);
+        expect(await ids({ grade: '2' }), 'text finds a number of the same value').to.deep.equal(['a1']);
+        expect(await ids({ open: 'true' })).to.deep.equal(['a1']);
+        expect(await ids({ grade: null })).to.deep.equal(['a2']);
+        expect(await store.deleteDocument('alerts', 'a1')).to.equal(true);
+        expect(await ids({ dedupKey: 'k1' })).to.deep.equal([]);
+      } finally {
+        await store.close();
+      }
+      const after = new Database(path, { readonly: true });
+      try {
+        expect(after.prepare('SELECT id, key, term FROM document_terms ORDER BY key, term').all()).to.deep.equal([{ id: 'a2', key: 'dedupKey', term: 's:k2' }]);
+      } finally {
+        after.close();
+      }
+    });
+
+    it('answer a where on a value most documents hold (a scan in order) as one few hold (looked up by term), page by page', async () => {
+      const path = join(dir, 'iisa.db');
+      const store = SqliteStore.open({ path });
+      try {
+        await store.batchWrites(async () => {
+          for (let i = 0; i < 2_100; i++) {
+            const id = `a${String(i).padStart(5, '0')}`;
+            await store.putDocument('alerts', { id, orgId: 'org-a', sortKey: id, index: { state: i % 700 === 0 ? 'closed' : 'open', dedupKey: `k${i}` }, body: { i } });
+          }
+        });
+        const all = async (where: Record<string, string>): Promise<string[]> => {
+          const out: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.queryDocuments({ collection: 'alerts', where, limit: 500, order: 'desc', ...(cursor ? { cursor } : {}) });
+            out.push(...page.documents.map((d) => d.id));
+            cursor = page.nextCursor;
+          } while (cursor);
+          return out;
+        };
+        const open = await all({ state: 'open' });
+        expect(open).to.have.length(2_097);
+        expect(open[0]).to.equal('a02099');
+        expect(await all({ state: 'closed' })).to.deep.equal(['a01400', 'a00700', 'a00000']);
+        expect(await all({ state: 'open', dedupKey: 'k700' }), 'both keys must hold').to.deep.equal([]);
+        expect(await all({ state: 'closed', dedupKey: 'k700' })).to.deep.equal(['a00700']);
+        expect(await store.countDocuments({ collection: 'alerts', where: { state: 'closed' }, groupBy: 'state' })).to.deep.equal([{ key: 'closed', count: 3 }]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('index the text of the new events of a batch that mixes new and re-sent ones, once each', async () => {
       const path = join(dir, 'iisa.db');
       const store = SqliteStore.open({ path });
