@@ -342,7 +342,7 @@ function report(r: RunResult, params: Params, rules: BenchRules, built: Built, p
     lines.push(
       '',
       `Profile: a second run on a fresh node under \`node --cpu-prof\` (${params.profileSeconds} s measured after ${Math.min(params.warmup, 5)} s of warm-up, ${fmt(p.eventsPerSecond)} events/s, node CPU ${pct(p.nodeCpuShare)}; profiling slows it somewhat), ` +
-        `main thread only (events are inserted into SQLite by the store's event writer thread, which this profile does not see: its work is the node CPU above the main thread's). ${fmt(s.samples)} samples over ${(s.sampledMs / 1000).toFixed(1)} s, idle ${pct(s.idleShare)}. ` +
+        `main thread only (SQLite runs on it: better-sqlite3 is synchronous). ${fmt(s.samples)} samples over ${(s.sampledMs / 1000).toFixed(1)} s, idle ${pct(s.idleShare)}. ` +
         'Time per layer: each sample counts for the innermost frame of iisa\'s own code on its stack that has a layer (JSON.parse under the ECS parser is parsing, zod under the record reader is validation, native SQLite calls are the store\'s), except that the alert book owns everything it calls: its SQLite reads and writes (one transaction, so one commit, per batch of rule hits) count for alerts, so the store layer is the events\' and rule hits\' own writes. ' +
         `Save the whole profile with \`--profile-out FILE.cpuprofile\` for a flame graph (Chrome DevTools, speedscope).`,
       '',
@@ -367,8 +367,8 @@ function boundBy(r: RunResult, s: ProfileSummary): string {
   const busy = s.layers.filter((l) => l.layer !== 'idle');
   const total = busy.reduce((n, l) => n + l.share, 0) || 1;
   const [first, second] = busy;
-  const saturated = s.idleShare < 0.1;
-  return `What bounds it: ${saturated ? 'the node\'s main thread is saturated' : `the node's main thread is busy ${pct(1 - s.idleShare)} of the time (not saturated: it waits for the event writer thread's commits, and the two cores are shared with the load generator, so part of the limit is CPU the node did not get)`}; ` +
+  const saturated = r.nodeCpuShare >= 0.9 || s.idleShare < 0.1;
+  return `What bounds it: ${saturated ? 'the node\'s main thread is saturated' : `the node's main thread is busy ${pct(1 - s.idleShare)} of the time (not saturated: the cores are shared, so part of the limit is CPU the node did not get)`}; ` +
     `the largest layer is ${first?.layer ?? '-'} (${pct((first?.share ?? 0) / total)} of busy time)${second ? `, then ${second.layer} (${pct(second.share / total)})` : ''}.`;
 }
 

@@ -50,7 +50,7 @@ export const NodeConfigSchema = z.strictObject({
   }),
   registry: z.string().describe('path of the org registry YAML'),
   dataDir: z.string().default('./data').describe('where the store, file offsets and state live'),
-  store: StoreSectionSchema.default({ type: 'sqlite', synchronous: 'full', eventWriter: 'thread', retentionDays: 180 }),
+  store: StoreSectionSchema.default({ type: 'sqlite', synchronous: 'full', retentionDays: 180 }),
   bus: BusSectionSchema.default({ type: 'memory', capacity: 10_000 }),
   ingestTokens: z.string().optional().describe('path of the ingest token list (YAML)'),
   tokenReload: z.strictObject({

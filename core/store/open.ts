@@ -17,8 +17,6 @@ const SqliteStoreSectionSchema = z.strictObject({
   path: z.string().optional().describe('default <dataDir>/iisa.db'),
   synchronous: z.enum(['full', 'normal']).default('full')
     .describe('full: a committed batch survives power loss; normal: it survives a process crash (kill -9) only'),
-  eventWriter: z.enum(['thread', 'inline']).default('thread')
-    .describe('thread: events are inserted on a worker thread with its own connection, beside parsing and detection (a second core); inline: on the main thread (one core)'),
   retentionDays: RetentionDays,
 });
 
@@ -37,7 +35,7 @@ export type StoreSection = z.output<typeof StoreSectionSchema>;
 export async function openStore(section: StoreSection, registry: OrgRegistry): Promise<Store> {
   if (section.type === 'sqlite') {
     if (section.path === undefined) throw new Error('store.path is not resolved: load the config with loadNodeConfig');
-    return SqliteStore.open({ path: section.path, synchronous: section.synchronous, eventWriter: section.eventWriter });
+    return SqliteStore.open({ path: section.path, synchronous: section.synchronous });
   }
   return ElasticsearchStore.open(section.elasticsearch, { tierOf: tierOfFromRegistry(registry) });
 }

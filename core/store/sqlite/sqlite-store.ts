@@ -5,14 +5,11 @@
  * be fast pulled out on insert: `ts` (epoch ms of `@timestamp`), `org_id`
  * and a few hot fields (see HOT_COLUMNS). Any other dotted field is reached
  * through `json_each`/`json_extract` on the document. Text search uses a
- * contentless FTS5 index over `message` and `event.original`, filled on
- * insert (./event-rows.ts) and emptied by a delete trigger (migrations.ts).
+ * contentless FTS5 index over `message` and `event.original`, kept in step
+ * by triggers (migrations.ts).
  *
  * better-sqlite3 is synchronous: each async method does its work at once on
- * the calling turn, except event appends, which a worker thread with its own
- * connection inserts (./event-writer.ts) while this thread goes on; writes
- * take turns (see batchWrites), so the two connections never contend for
- * SQLite's lock. Caller-supplied field names are checked against a strict
+ * the calling turn. Caller-supplied field names are checked against a strict
  * pattern and only ever reach SQL as bound JSON paths; values are always
  * bound parameters.
  *
@@ -30,6 +27,7 @@ import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { getField } from '../../event.js';
 import type { EcsEvent } from '../../event.js';
 import { canonicalIp } from '../../ip.js';
 import type {
@@ -57,8 +55,6 @@ import type {
 } from '../store.js';
 import { aggregateLimit, recordLimit } from '../store.js';
 import { SqliteDocuments } from './documents.js';
-import { eventRow, insertEventRows, type SqlValue } from './event-rows.js';
-import { EventWriterThread } from './event-writer.js';
 import { migrate } from './migrations.js';
 
 /** Dotted ECS fields stored in their own column (all hold text), and that column. */
@@ -73,6 +69,20 @@ const HOT_COLUMNS: ReadonlyMap<string, string> = new Map([
   ['user.name', 'user_name'],
 ]);
 
+/** Columns filled from the event on insert, in insert order (after id, ts, ingested). */
+const EXTRACTED: readonly (readonly [column: string, field: string])[] = [
+  ['org_id', 'org.id'],
+  ['dataset', 'event.dataset'],
+  ['action', 'event.action'],
+  ['module', 'event.module'],
+  ['source_ip', 'source.ip'],
+  ['destination_ip', 'destination.ip'],
+  ['user_name', 'user.name'],
+];
+const INSERT_COLUMNS = ['id', 'ts', 'ingested', ...EXTRACTED.map(([column]) => column), 'doc'];
+
+/** Rows per multi-row INSERT; 100 x 11 bound values stays far below SQLite's variable limit. */
+const INSERT_CHUNK = 100;
 /** Rows per retention DELETE, so one run never holds the write lock for long. */
 const DELETE_CHUNK = 2000;
 /** Distinct query shapes kept prepared; shapes come from code paths, so this is generous. */
@@ -88,13 +98,6 @@ const OpenOptionsSchema = z.strictObject({
   path: z.string().min(1),
   /** `full` (default) survives power loss; `normal` survives a process crash and is faster. */
   synchronous: z.enum(['full', 'normal']).optional(),
-  /**
-   * Where events are inserted: `thread` (default for a file) on a worker
-   * thread with its own connection (./event-writer.ts), `inline` on the
-   * caller's thread. An in-memory database is always inline (a second
-   * connection would be a second database).
-   */
-  eventWriter: z.enum(['thread', 'inline']).optional(),
 });
 export type SqliteStoreOptions = z.input<typeof OpenOptionsSchema>;
 
@@ -104,6 +107,8 @@ const CursorSchema = z.strictObject({
   r: z.number().int().positive(),
 });
 type Cursor = z.infer<typeof CursorSchema>;
+
+type SqlValue = string | number | null;
 
 interface Where {
   readonly sql: string;
@@ -133,24 +138,16 @@ type GroupRow = Record<string, SqlValue>;
 export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly documents: SqliteDocuments;
-  /** Set by close(): new calls are refused from then on (assertOpen). */
-  private closing: Promise<void> | undefined;
-  /** Set once the writes queued before close() are done: the file is being let go. */
   private closed = false;
   /** The write batch in progress (see batchWrites): its token, and when it is over. */
   private batch: { readonly token: object; readonly over: Promise<void> } | undefined;
   /** Which async chain a write comes from: the batch's own writes carry its token. */
   private readonly batchScope = new AsyncLocalStorage<object>();
 
-  /** The event writer thread, started with the first append (undefined: not yet, or inline). */
-  private writer: EventWriterThread | undefined;
-
   private constructor(
     private readonly db: Database.Database,
     /** Where the database lives, for messages. */
     readonly path: string,
-    /** Settings of the event writer thread; undefined: events are inserted inline. */
-    private readonly writerSettings: { readonly path: string; readonly synchronous: 'full' | 'normal' } | undefined,
   ) {
     this.documents = new SqliteDocuments(db, (sql) => this.statement(sql));
   }
@@ -162,7 +159,7 @@ export class SqliteStore implements Store {
    * enabled.
    */
   static open(options: SqliteStoreOptions): SqliteStore {
-    const { path, synchronous = 'full', eventWriter = 'thread' } = OpenOptionsSchema.parse(options);
+    const { path, synchronous = 'full' } = OpenOptionsSchema.parse(options);
     const inMemory = path === ':memory:';
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
@@ -179,7 +176,7 @@ export class SqliteStore implements Store {
       db.close();
       throw error;
     }
-    return new SqliteStore(db, path, inMemory || eventWriter === 'inline' ? undefined : { path, synchronous });
+    return new SqliteStore(db, path);
   }
 
   async appendEvents(events: readonly EcsEvent[]): Promise<AppendResult> {
@@ -187,22 +184,24 @@ export class SqliteStore implements Store {
     for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
     if (events.length === 0) return { inserted: 0 };
     const rows = events.map((event, index) => eventRow(event, index));
-    // Inside a write batch the rows join its transaction, on this connection.
-    const inBatch = this.batch !== undefined;
-    if (this.writerSettings === undefined || inBatch) return { inserted: insertEventRows(this.db, (sql) => this.statement(sql), rows) };
-    // The thread's transaction holds the turn, as a write batch does: no write of this connection waits on SQLite's lock meanwhile.
-    const token = {};
-    let end!: () => void;
-    this.batch = { token, over: new Promise<void>((resolve) => { end = resolve; }) };
-    try {
-      this.writer ??= new EventWriterThread(this.writerSettings);
-      // A writer thread that died (not a refused write: those are answers) leaves inline inserts, which need no thread.
-      if (!this.writer.usable) return { inserted: insertEventRows(this.db, (sql) => this.statement(sql), rows) };
-      return { inserted: await this.writer.append(rows) };
-    } finally {
-      this.batch = undefined;
-      end();
-    }
+    const width = INSERT_COLUMNS.length;
+    const write = this.db.transaction(() => {
+      let inserted = 0;
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        const chunk = rows.slice(start, start + INSERT_CHUNK);
+        const values = `(${new Array<string>(width).fill('?').join(', ')})`;
+        const sql = `INSERT OR IGNORE INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(values).join(', ')} RETURNING rid, id`;
+        // A re-sent event (same id) is ignored and returns no row, so it gets no second text entry.
+        const added = this.statement(sql).all(...chunk.flatMap((row) => row.values)) as { rid: number; id: string }[];
+        if (added.length === 0) continue;
+        const textOf = new Map(chunk.map((row) => [row.values[0], row.text]));
+        const fts = `INSERT INTO events_fts (rowid, message, original) VALUES ${new Array<string>(added.length).fill('(?, ?, ?)').join(', ')}`;
+        this.statement(fts).run(...added.flatMap((row) => [row.rid, ...textOf.get(row.id)!]));
+        inserted += added.length;
+      }
+      return inserted;
+    });
+    return { inserted: write.immediate() };
   }
 
   async appendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
@@ -438,27 +437,18 @@ export class SqliteStore implements Store {
     return this.batch && this.batchScope.getStore() !== this.batch.token ? this.batch.over : undefined;
   }
 
-  /**
-   * Refuse new calls at once; let the writes already waiting for their turn
-   * (and the writer thread's appends) finish, then close the file.
-   */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
-      this.closed = true;
-      await this.writer?.close();
-      this.statements.clear();
-      this.db.close();
-    })();
-    return this.closing;
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
   }
 
   private async deleteChunked(sql: string, before: number): Promise<number> {
     let total = 0;
-    // A close() meanwhile ends the run between chunks, with the counts so far.
-    while (!this.closing) {
+    while (!this.closed) {
       for (let wait = this.turnBlocked(); wait; wait = this.turnBlocked()) await wait;
-      if (this.closing) break;
+      if (this.closed) break;
       const changes = this.statement(sql).run(before, DELETE_CHUNK).changes;
       total += changes;
       if (changes < DELETE_CHUNK) break;
@@ -482,11 +472,32 @@ export class SqliteStore implements Store {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new Error(`SQLite store ${this.path} is closed`);
+    if (this.closed) throw new Error(`SQLite store ${this.path} is closed`);
   }
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** An event's column values, and what the full-text index holds of it (`message`, `event.original`). */
+interface EventRowData {
+  readonly values: SqlValue[];
+  readonly text: [SqlValue, SqlValue];
+}
+
+function eventRow(event: EcsEvent, index: number): EventRowData {
+  const id = event.event?.id;
+  if (typeof id !== 'string' || id === '') throw new TypeError(`event ${index} of the batch has no event.id; the pipeline must stamp one`);
+  const ts = Date.parse(event['@timestamp']);
+  if (!Number.isFinite(ts)) throw new TypeError(`event ${index} (${id}) has an unreadable @timestamp: ${JSON.stringify(event['@timestamp'])}`);
+  const ingestedAt = typeof event.event.ingested === 'string' ? Date.parse(event.event.ingested) : NaN;
+  const extracted = EXTRACTED.map(([, field]) => {
+    const value = getField(event, field);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  });
+  const message = typeof event.message === 'string' ? event.message : null;
+  const original = typeof event.event.original === 'string' ? event.event.original : null;
+  return { values: [id, ts, Number.isFinite(ingestedAt) ? ingestedAt : Date.now(), ...extracted, JSON.stringify(event)], text: [message, original] };
+}
 
 function deadLetterRow(letter: DeadLetter, index: number): SqlValue[] {
   if (typeof letter.id !== 'string' || letter.id === '') throw new TypeError(`dead letter ${index} has no id`);

@@ -28,25 +28,6 @@ storeConformance('SqliteStore', async () => {
   };
 });
 
-// Events inserted on the caller's thread instead of the writer thread: the same contract.
-storeConformance('SqliteStore (events inserted inline)', async () => {
-  const dir = tempDir('iisa-sqlite-');
-  const path = join(dir, 'iisa.db');
-  const stores = [SqliteStore.open({ path, eventWriter: 'inline' })];
-  return {
-    store: stores[0],
-    reopen: async () => {
-      const again = SqliteStore.open({ path, eventWriter: 'inline' });
-      stores.push(again);
-      return again;
-    },
-    cleanup: async () => {
-      for (const store of stores) await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
-
 describe('SqliteStore', () => {
   let dir: string;
 
@@ -200,106 +181,6 @@ describe('SqliteStore', () => {
         expect(await store.countEvents({})).to.equal(1);
       } finally {
         await store.close();
-      }
-    });
-  });
-
-  describe('event writer thread', () => {
-    const events = (n: number, text = 'pump alarm') => Array.from({ length: n }, (_, i) => makeEvent({ message: `${text} ${i}` }));
-    const committedEvents = (path: string): number => {
-      const raw = new Database(path, { readonly: true });
-      try {
-        return (raw.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-      } finally {
-        raw.close();
-      }
-    };
-
-    /** Run `test` on a store at a fresh path (writer thread on), closing it after. */
-    const withStore = async (test: (store: SqliteStore, path: string) => Promise<void>): Promise<void> => {
-      const path = join(dir, 'iisa.db');
-      const store = SqliteStore.open({ path });
-      try {
-        await test(store, path);
-      } finally {
-        await store.close();
-      }
-    };
-
-    it('commits before an append resolves, rows and text index alike, and counts a re-sent event once', async () => {
-      await withStore(async (store, path) => {
-        const batch = events(250);
-        expect(await store.appendEvents(batch)).to.deep.equal({ inserted: 250 });
-        expect(committedEvents(path), 'another connection sees the rows once the append resolved').to.equal(250);
-        expect(await store.countEvents({ text: 'pump' })).to.equal(250);
-        expect(await store.appendEvents([...batch.slice(0, 10), ...events(5, 'valve')])).to.deep.equal({ inserted: 5 });
-        expect(await store.countEvents({ text: 'valve' })).to.equal(5);
-      });
-    });
-
-    it('lets appends sent before close finish, then closes', async () => {
-      const path = join(dir, 'iisa.db');
-      const store = SqliteStore.open({ path });
-      const first = store.appendEvents(events(400));
-      const second = store.appendEvents(events(300));
-      await store.close();
-      expect(await first).to.deep.equal({ inserted: 400 });
-      expect(await second).to.deep.equal({ inserted: 300 });
-      expect(committedEvents(path)).to.equal(700);
-      let refused: unknown;
-      await store.appendEvents(events(1)).catch((error: unknown) => { refused = error; });
-      expect((refused as Error).message).to.match(/is closed/);
-    });
-
-    it('takes turns with the writes of this connection: appends and write batches interleave without waiting on SQLite\'s lock', async () => {
-      await withStore(async (store) => {
-        const doc = (id: string) => ({ id, orgId: 'org-a', sortKey: id, body: { id } });
-        const work: Promise<unknown>[] = [];
-        for (let i = 0; i < 20; i++) {
-          work.push(store.appendEvents(events(100)));
-          work.push(store.batchWrites(async () => {
-            await store.putDocument('things', doc(`a${i}`));
-            await store.appendEvents(events(1, 'inside'));
-            await store.putDocument('things', doc(`b${i}`));
-          }));
-          work.push(store.appendRuleHits([{
-            id: `hit-${i}`, kind: 'detection', ruleId: 'r', ruleTitle: 'R', tags: [], orgId: 'org-a',
-            time: '2024-01-01T00:00:00.000Z', detectedAt: '2024-01-01T00:00:01.000Z', eventIds: [],
-          }]));
-        }
-        await Promise.all(work);
-        expect(await store.countEvents({})).to.equal(2_020);
-        expect(await store.countEvents({ text: 'inside' }), 'an append inside a batch joins its transaction').to.equal(20);
-        expect((await store.queryDocuments({ collection: 'things', limit: 100 })).documents).to.have.length(40);
-        expect(await store.searchRuleHits({ limit: 100 })).to.have.length(20);
-      });
-    });
-
-    it('inserts inline once its writer thread has died, and the append that was in flight can be sent again', async () => {
-      await withStore(async (store) => {
-        const batch = events(50);
-        expect(await store.appendEvents(batch)).to.deep.equal({ inserted: 50 });
-        // The thread is private: a crash (out of memory, a native fault) is what this stands for.
-        const { writer } = store as unknown as { writer: { worker: { terminate(): Promise<number> } } };
-        const terminated = writer.worker.terminate();
-        const inFlight = store.appendEvents(events(20, 'lost'));
-        await terminated;
-        let failure: unknown;
-        await inFlight.catch((error: unknown) => { failure = error; });
-        expect((failure as Error).message).to.match(/event writer thread (exited|failed)/);
-        expect(await store.appendEvents([...batch.slice(0, 5), ...events(7, 'later')])).to.deep.equal({ inserted: 7 });
-        expect(await store.countEvents({ text: 'later' })).to.equal(7);
-      });
-    });
-
-    it('keeps the inline path for an in-memory database and when told to', async () => {
-      for (const store of [SqliteStore.open({ path: ':memory:' }), SqliteStore.open({ path: join(dir, 'inline.db'), eventWriter: 'inline' })]) {
-        try {
-          expect(await store.appendEvents(events(3))).to.deep.equal({ inserted: 3 });
-          expect(await store.countEvents({ text: 'pump' })).to.equal(3);
-        } finally {
-          await store.close();
-        }
       }
     });
   });
