@@ -359,7 +359,11 @@ async function run(clientCount: number, params: Params, registry: OrgRegistry, r
       dropped: clients.filter((c) => c.closedBy !== undefined).length,
     };
   } finally {
-    if (load) await stopLoad(load).catch(() => undefined);
+    if (load) {
+      // A failed run must not leave its load generator posting into the next benchmark's machine.
+      await Promise.race([stopLoad(load).catch(() => undefined), sleep(5_000)]);
+      if (load.exitCode === null && load.signalCode === null) load.kill('SIGKILL');
+    }
     await Promise.all(clients.map((c) => c.close()));
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
