@@ -82,8 +82,27 @@ export async function killLeftoverNodeProcesses(): Promise<number> {
   return leftovers.length;
 }
 
-/** SIGTERM every process still running and wait until all have exited (for `after` hooks). */
+/** How long a process may take to stop on SIGTERM in a test's teardown before it is killed. */
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * SIGTERM every process still running and wait until all have exited (for
+ * `after` hooks); one still running after STOP_GRACE_MS is SIGKILLed and
+ * named on stderr, so a hung shutdown is seen rather than stalling the suite.
+ */
 export async function stopNodeProcesses(processes: readonly NodeProcess[]): Promise<void> {
   for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-  await Promise.all(processes.map((p) => p.exited));
+  await Promise.all(processes.map(async (p) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_GRACE_MS); });
+    try {
+      if (await Promise.race([p.exited.then(() => 'exited' as const), late]) === 'late') {
+        console.error(`      [teardown] pid ${p.child.pid} (${p.child.spawnargs.slice(2, 4).join(' ')}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killed`);
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
 }
