@@ -38,10 +38,9 @@ export function whereTerms(text: string, number: number | null, boolean: string 
   return terms;
 }
 
-/** Replace the terms of one document (none when `index` is undefined: the document is gone). */
-export function writeTerms(prepare: (sql: string) => Database.Statement, collection: string, id: string, index: Readonly<Record<string, IndexValue>> | undefined): void {
+/** Replace the terms of one document (a deleted document's go by the trigger of migration 5). */
+export function writeTerms(prepare: (sql: string) => Database.Statement, collection: string, id: string, index: Readonly<Record<string, IndexValue>>): void {
   prepare('DELETE FROM document_terms WHERE collection = ? AND id = ?').run(collection, id);
-  if (index === undefined) return;
   const insert = prepare('INSERT OR IGNORE INTO document_terms (collection, key, term, id) VALUES (?, ?, ?, ?)');
   for (const [key, term] of indexTerms(index)) insert.run(collection, key, term, id);
 }

@@ -10,7 +10,7 @@
  * - an item (not negated) is one clause: an atom per value and field (exact
  *   text -> equality, wildcard pattern -> its longest literal part
  *   contained, number -> numeric equality, `exists: true` -> present);
- *   with `all`, one value's atoms suffice;
+ *   with `all`, a clause per value instead, as every value is needed;
  * - a map (AND of items), `and` and `all of`: the clauses of every part, the
  *   most selective MAX_CLAUSES of them;
  * - a list of maps / `or` / `1 of` of several parts: one clause, the union of
@@ -80,7 +80,7 @@ function clauseKey(clause: Clause): string {
   return clause.map(atomKey).sort().join('\u0001');
 }
 
-/** The most selective clause of a need, as a need of one clause. */
+/** The most selective clause of a need; null when it has none. */
 function bestClause(need: Need): Clause | null {
   if (need === null || need.length === 0) return null;
   let chosen = need[0];

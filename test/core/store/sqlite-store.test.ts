@@ -98,6 +98,16 @@ describe('SqliteStore', () => {
       }
     };
     const doc = (id: string) => ({ id, orgId: 'org-a', sortKey: id, body: { id } });
+    /** A write batch that has put document `id` and stays open (its transaction too) until `finish` is called. */
+    const heldBatch = async (store: SqliteStore, id: string): Promise<{ batch: Promise<void>; finish: () => void }> => {
+      let finish!: () => void;
+      const batch = store.batchWrites(async () => {
+        await store.putDocument('things', doc(id));
+        await new Promise<void>((resolve) => { finish = resolve; });
+      });
+      await new Promise((r) => setImmediate(r));
+      return { batch, finish };
+    };
 
     it('commits the writes of the batch once, when it resolves, and rolls all of them back when it throws', async () => {
       const path = join(dir, 'iisa.db');
@@ -134,12 +144,7 @@ describe('SqliteStore', () => {
       const path = join(dir, 'iisa.db');
       const store = SqliteStore.open({ path });
       try {
-        let finish!: () => void;
-        const first = store.batchWrites(async () => {
-          await store.putDocument('things', doc('first'));
-          await new Promise<void>((resolve) => { finish = resolve; });
-        });
-        await new Promise((r) => setImmediate(r));
+        const { batch: first, finish } = await heldBatch(store, 'first');
         const order: string[] = [];
         const queued = [
           store.batchWrites(async () => { await store.putDocument('things', doc('second')); order.push('second'); }),
@@ -162,12 +167,7 @@ describe('SqliteStore', () => {
       const path = join(dir, 'iisa.db');
       const store = SqliteStore.open({ path });
       try {
-        let finish!: () => void;
-        const batch = store.batchWrites(async () => {
-          await store.putDocument('things', doc('inside'));
-          await new Promise<void>((resolve) => { finish = resolve; });
-        });
-        await new Promise((r) => setImmediate(r));
+        const { batch, finish } = await heldBatch(store, 'inside');
         let outsideDone = false;
         const outside = store.appendEvents([makeEvent()]).then((r) => { outsideDone = true; return r; });
         const outsideDoc = store.putDocument('things', doc('outside'));
