@@ -15,9 +15,12 @@
  *
  *   npm run bench            (this and bench/detect, default 20000 events per format)
  *   node dist/bench/ingest.js --events 50000 --formats zeek-modbus,cef
+ *
+ * The lines are made once, by this process, for every format (the children
+ * read theirs from a file), before any child is timed.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,24 +50,48 @@ interface FormatResult {
   rejected: number;
 }
 
-/** Native lines of one format from the simulator, repeated to `count` (headers once). */
-function linesFor(format: ParserName, count: number): { org: string; preamble: string[]; lines: string[] } {
-  const lines: string[] = [];
-  let org = '';
-  for (const rec of generateTraffic({ scenario: 'none', durationSeconds: 3600, rate: 200, seed: 7 })) {
-    if (rec.parser !== format) continue;
-    org ||= rec.org;
-    if (rec.org === org) lines.push(rec.line);
-    if (lines.length >= count) break;
-  }
-  if (!lines.length) throw new Error(`the simulator wrote no ${format} lines`);
-  const distinct = lines.length;
-  for (let i = 0; lines.length < count; i++) lines.push(lines[i % distinct]);
-  return { org, preamble: streamPreamble(format), lines };
+/** One sender's stream of one format: its org, the stream's header lines and the records. */
+interface FormatLines {
+  readonly org: string;
+  readonly preamble: string[];
+  readonly lines: string[];
 }
 
-async function runPipeline(format: ParserName, count: number, store: SqliteStore | undefined): Promise<{ seconds: number; rejected: number }> {
-  const { org, preamble, lines } = linesFor(format, count);
+/**
+ * Native lines of each format from one pass over the simulator's traffic:
+ * per format, the lines of the first org that sends it (one sender's
+ * stream), repeated to `count`. One pass for all formats, before any child
+ * starts: a pass per format and run took most of this benchmark's time.
+ */
+function linesByFormat(formats: readonly ParserName[], count: number): Map<ParserName, FormatLines> {
+  const found = new Map<ParserName, { org: string; lines: string[] }>();
+  const wanted = new Set(formats);
+  let complete = 0;
+  for (const rec of generateTraffic({ scenario: 'none', durationSeconds: 3600, rate: 200, seed: 7 })) {
+    if (!wanted.has(rec.parser)) continue;
+    let entry = found.get(rec.parser);
+    if (!entry) {
+      entry = { org: rec.org, lines: [] };
+      found.set(rec.parser, entry);
+    }
+    if (rec.org !== entry.org || entry.lines.length >= count) continue;
+    entry.lines.push(rec.line);
+    if (entry.lines.length === count && ++complete === wanted.size) break;
+  }
+  const out = new Map<ParserName, FormatLines>();
+  for (const format of formats) {
+    const entry = found.get(format);
+    if (!entry) throw new Error(`the simulator wrote no ${format} lines`);
+    const lines = entry.lines;
+    const distinct = lines.length;
+    for (let i = 0; lines.length < count; i++) lines.push(lines[i % distinct]);
+    out.set(format, { org: entry.org, preamble: streamPreamble(format), lines });
+  }
+  return out;
+}
+
+async function runPipeline(format: ParserName, input: FormatLines, store: SqliteStore | undefined): Promise<{ seconds: number; rejected: number }> {
+  const { org, preamble, lines } = input;
   const registry = OrgRegistry.load(defaultRegistryPath());
   const metrics = new CounterMetrics();
   const bus = new InMemoryBus({ capacity: BATCH * IN_FLIGHT * 2 });
@@ -96,12 +123,14 @@ async function runPipeline(format: ParserName, count: number, store: SqliteStore
   return { seconds, rejected };
 }
 
-/** One format, in this process: parse-only then parse+store; prints a JSON result line. */
-async function child(format: ParserName, count: number): Promise<void> {
-  const parse = await runPipeline(format, count, undefined);
+/** One format, in this process: parse-only then parse+store of the lines in `linesFile`; prints a JSON result line. */
+async function child(format: ParserName, linesFile: string): Promise<void> {
+  const input = JSON.parse(readFileSync(linesFile, 'utf8')) as FormatLines;
+  const count = input.lines.length;
+  const parse = await runPipeline(format, input, undefined);
   const dir = mkdtempSync(join(tmpdir(), 'iisa-bench-'));
   const store = SqliteStore.open({ path: join(dir, 'iisa.db'), synchronous: 'full' });
-  const stored = await runPipeline(format, count, store);
+  const stored = await runPipeline(format, input, store);
   const inStore = await store.countEvents({});
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -117,9 +146,9 @@ async function child(format: ParserName, count: number): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-function runChild(format: string, count: number): Promise<FormatResult> {
+function runChild(format: string, linesFile: string): Promise<FormatResult> {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child', format, '--events', String(count)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const proc = fork(fileURLToPath(import.meta.url), ['--child', format, '--lines', linesFile], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
     proc.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     proc.on('exit', (code) => {
@@ -151,6 +180,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       child: { type: 'string' },
+      lines: { type: 'string' },
       events: { type: 'string', default: '20000' },
       formats: { type: 'string' },
       out: { type: 'string', default: 'BENCHMARKS.md' },
@@ -158,15 +188,29 @@ async function main(): Promise<void> {
   });
   const count = Number(values.events);
   if (!Number.isInteger(count) || count < BATCH) throw new Error(`--events must be an integer >= ${BATCH}`);
-  if (values.child) return child(values.child as ParserName, count);
+  if (values.child) {
+    if (!values.lines) throw new Error('--child needs --lines FILE');
+    return child(values.child as ParserName, values.lines);
+  }
 
   const formats = values.formats ? values.formats.split(',') : [...ParserNames];
   for (const f of formats) if (!parsers.get(f) || !(ParserNames as readonly string[]).includes(f)) throw new Error(`unknown format ${f}`);
+  const dir = mkdtempSync(join(tmpdir(), 'iisa-bench-lines-'));
+  const files = new Map<string, string>();
+  for (const [format, input] of linesByFormat(formats as ParserName[], count)) {
+    const file = join(dir, `${format}.json`);
+    writeFileSync(file, JSON.stringify(input));
+    files.set(format, file);
+  }
   const results: FormatResult[] = [];
-  for (const format of formats) {
-    const r = await runChild(format, count);
-    process.stdout.write(`${format.padEnd(16)} parse ${String(r.parsePerSecond).padStart(8)}/s  parse+store ${String(r.storePerSecond).padStart(8)}/s  peak ${r.peakRssMiB} MiB${r.rejected ? `  (${r.rejected} rejected)` : ''}\n`);
-    results.push(r);
+  try {
+    for (const format of formats) {
+      const r = await runChild(format, files.get(format)!);
+      process.stdout.write(`${format.padEnd(16)} parse ${String(r.parsePerSecond).padStart(8)}/s  parse+store ${String(r.storePerSecond).padStart(8)}/s  peak ${r.peakRssMiB} MiB${r.rejected ? `  (${r.rejected} rejected)` : ''}\n`);
+      results.push(r);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const section = report(results, count);
   const file = values.out!;

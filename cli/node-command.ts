@@ -10,6 +10,9 @@ const DESCRIPTIONS: Readonly<Record<Role | 'node', string>> = {
   console: 'run the console role alone: the REST API over the store',
 };
 
+/** How long a stopped node waits for open handles to close by themselves before it exits. */
+const EXIT_GRACE_MS = 5_000;
+
 /** `iisa node|collector|detector|console --config FILE`: run roles until SIGINT/SIGTERM; SIGHUP reloads the token files. */
 export function registerNodeCommand(program: Command): void {
   const commands: [string, readonly Role[]][] = [['node', Roles], ...Roles.map((r): [string, readonly Role[]] => [r, [r]])];
@@ -31,7 +34,20 @@ export function registerNodeCommand(program: Command): void {
         running.log.info('node ready', { id: config.node.id, tier: config.node.tier, roles: roles.join(','), store: describeStore(config.store) });
         await signal;
         process.off('SIGHUP', reload);
+        const limit = config.node.stopTimeoutSeconds;
+        const deadline = setTimeout(() => {
+          running.log.error('stop took too long: exiting without it', { stopTimeoutSeconds: limit });
+          process.exit(1);
+        }, limit * 1000);
+        deadline.unref();
         await running.stop();
+        clearTimeout(deadline);
+        // Everything is closed; a handle something left open (a client's keep-alive socket) must not keep a stopped node alive.
+        // Not at once: the last log lines may still be on their way through a pipe.
+        setTimeout(() => {
+          running.log.warn('handles still open after stop: exiting');
+          process.exit(0);
+        }, EXIT_GRACE_MS).unref();
       });
   }
 }

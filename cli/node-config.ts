@@ -47,6 +47,8 @@ export const NodeConfigSchema = z.strictObject({
     id: z.string().min(1).describe('name of this installation, used in logs and federation'),
     tier: z.enum(['enterprise', 'provincial', 'national']),
     orgs: z.array(z.string()).optional().describe('orgs this node serves; default: every org of the registry'),
+    stopTimeoutSeconds: z.number().int().min(1).max(3600).default(30)
+      .describe('on SIGTERM/SIGINT, how long the node may take to stop (finish batches, commit, close) before it exits anyway; nothing acknowledged is lost either way, it was durable before it was acknowledged'),
   }),
   registry: z.string().describe('path of the org registry YAML'),
   dataDir: z.string().default('./data').describe('where the store, file offsets and state live'),

@@ -48,6 +48,7 @@ import type { JobScheduler } from '../console/jobs/scheduler.js';
 import type { NodeConfig } from './node-config.js';
 import { loadNodeCredentials } from './node-credentials.js';
 import type { ReloadOutcome } from '../core/credential-reload.js';
+import { StopStack } from './stop-stack.js';
 
 export const Roles = ['collector', 'detector', 'console'] as const;
 export type Role = (typeof Roles)[number];
@@ -138,15 +139,9 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
   const unknownServed = servedOrgs.filter((id) => !registry.get(id));
   if (unknownServed.length) throw new Error(`node.orgs names orgs missing from the registry: ${unknownServed.join(', ')}`);
 
-  const stack: (() => Promise<void>)[] = [];
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      for (const step of stack.reverse()) await step();
-      log.info('node stopped');
-    })();
-    return stopping;
-  };
+  const stack = new StopStack(log);
+  const onStop = (name: string, run: () => unknown): void => stack.add(name, run);
+  const stop = (): Promise<void> => stack.stop();
 
   try {
     const store = has('detector') || has('console') ? await openStore(config.store, registry) : undefined;
@@ -155,11 +150,11 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (full) log.error('store out of disk space: ingest refuses new data until a write succeeds', { reason: full.reason });
       else log.info('store writable again: ingest resumed');
     });
-    if (store) stack.push(() => store.close());
+    if (store) onStop('store', () => store.close());
     // A console process scaled out hears the detectors' alerts on the bus (the live relay).
     const relayed = config.bus.type === 'kafka' && (has('console') || has('detector'));
     const bus = (has('collector') && !config.forward) || has('detector') || relayed ? openBus(config.bus, log) : undefined;
-    if (bus) stack.push(() => bus.close());
+    if (bus) onStop('bus', () => bus.close());
 
     let coordination: Coordination | undefined;
     let alerts: AlertBook | undefined;
@@ -167,7 +162,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
     const hub = has('console') && config.console ? new LiveHub({ log, metrics, batchMs: config.console.liveBatchMs, provinceOf: (id) => registry.get(id)?.province }) : undefined;
     const relay = relayed && bus ? await LiveRelay.start({ bus, log, nodeId: config.node.id, ...(hub ? { hub } : {}) }) : undefined;
-    if (relay) stack.push(() => relay.close());
+    if (relay) onStop('live relay', () => relay.close());
     const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;
     if (store && gradingPolicy) {
       coordination = new Coordination({
@@ -186,7 +181,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     let jobs: JobScheduler | undefined;
     if (has('detector') && store && bus) {
       const sink = await StoreSink.start(bus, store, metrics, { health: writeHealth });
-      stack.push(() => sink.close());
+      onStop('store writer', () => sink.close());
       // Subscribed before any source starts, so every event is offered to the rules.
       if (config.detector) {
         const stage = await DetectorStage.start({
@@ -194,12 +189,12 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           quietBeforeClockMs: config.detector.quietBeforeClockMs, metrics, log,
           extraRules: () => installedDetections(store),
         });
-        stack.push(() => stage.close());
+        onStop('detector', () => stage.close());
         detector = stage;
         if (alerts && coordination) {
           const ctx = coordination.ctx;
           const alerting = await AlertStage.start({ bus, book: alerts, log, metrics, onChange: (alert) => alertChanged(ctx, alert) });
-          stack.push(() => alerting.close());
+          onStop('alerting', () => alerting.close());
         }
       }
       if (alerts && coordination) {
@@ -209,7 +204,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           retentionDays: config.store.retentionDays, rules: config.detector?.rules ?? [], extraRules: () => installedDetections(store),
         });
         const scheduler = jobs;
-        stack.push(() => scheduler.stop());
+        onStop('jobs', () => scheduler.stop());
       } else {
         const retention = setInterval(() => {
           const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
@@ -219,7 +214,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           );
         }, 3_600_000);
         retention.unref();
-        stack.push(async () => clearInterval(retention));
+        onStop('retention', () => clearInterval(retention));
       }
     }
 
@@ -231,7 +226,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (coordination.router && ownListener && config.federation?.listen) {
         federationListener = await startFederationListener(config.federation.listen, coordination.router, config.federation.tls, log);
         const listener = federationListener;
-        stack.push(() => listener.stop());
+        onStop('federation listener', () => listener.stop());
       }
       if (config.console && apiTokens && hub) {
         const { accounts: usersFile, sessions, loginLimit } = config.console;
@@ -250,14 +245,14 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           authenticate: firstAuthenticated(sessionAuthenticator({ registry, accounts }), tokenAuthenticator(apiTokens, registry)),
         });
         await server.start();
-        stack.push(() => server.stop());
+        onStop('console', () => server.stop());
         consoleServer = server;
       } else if (coordination.router && !ownListener) {
         throw new Error('federation.children need a console section (the link endpoints are served on its listener) or federation.listen');
       }
       const running = coordination;
       running.start();
-      stack.push(() => running.stop());
+      onStop('coordination', () => running.stop());
     }
 
     let pipeline: IngestPipeline | undefined;
@@ -270,7 +265,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (uncovered.length) throw new Error(`forward.tokens does not cover every source:\n${uncovered.map((u) => `  - ${u}`).join('\n')}`);
       const started = await Forwarder.start(config.forward, { log, metrics });
       forwarder = started;
-      stack.push(() => started.close());
+      onStop('forwarder', () => started.close());
     }
     let ctx: SourceContext | undefined;
     if (has('collector') && forwarder) {
@@ -299,10 +294,10 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       const sourceCtx = ctx;
       for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, sourceCtx) });
       // Sources stop first (the stack unwinds in reverse), all at once.
-      stack.push(async () => { await Promise.allSettled(sources.map(({ source }) => source.stop())); });
+      onStop('sources', () => Promise.allSettled(sources.map(({ source }) => source.stop())));
       // ...and before that a full spool stops holding them back, so the batches they hold are kept, not lost.
       const spooling = forwarder;
-      if (spooling) stack.push(async () => spooling.admitWaiting());
+      if (spooling) onStop('spool admission', () => spooling.admitWaiting());
       for (const [i, { type, source }] of sources.entries()) {
         await source.start();
         const address = source.address?.();
@@ -316,7 +311,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       const closed = hub?.disconnectWhere((a) => a.principal.kind === 'token' && ids.includes(a.principal.tokenId), 'API token withdrawn') ?? 0;
       if (closed) log.info('live views closed: their API token was withdrawn', { clients: closed });
     });
-    stack.push(async () => { reloader.close(); });
+    onStop('token reload', () => reloader.close());
 
     log.info('roles started', {
       roles: roles.join(','),

@@ -13,6 +13,7 @@ import { CollectionState } from './parse/collection.js';
 import { parseSigmaDocument } from './parse/document.js';
 import { RuleProblem, formatKeyPath } from './parse/problem.js';
 import { parseYamlDocuments } from './parse/yaml.js';
+import type { YamlDocument } from './parse/yaml.js';
 
 export interface ParseOptions {
   /** Placeholders `expand` may use; a rule naming any other is unsupported. */
@@ -28,12 +29,21 @@ function ruleName(value: unknown): string | undefined {
 
 /** Parse one file's text (one or more YAML documents). Never throws for bad rules: problems are in the result. */
 export function parseRuleText(text: string, file: string, options: ParseOptions = {}): RuleSet {
+  return parseRuleDocuments(parseYamlDocuments(text), file, options);
+}
+
+/**
+ * The Sigma layer of `parseRuleText`: one file's documents, as read from
+ * YAML (collection actions, rules, correlations, filters) to the rule set.
+ * Never throws for bad rules: problems are in the result.
+ */
+export function parseRuleDocuments(docs: Iterable<YamlDocument>, file: string, options: ParseOptions = {}): RuleSet {
   const rules: DetectionRule[] = [];
   const correlations: CorrelationRule[] = [];
   const filters: SigmaFilter[] = [];
   const problems: SigmaProblem[] = [];
   const collection = new CollectionState();
-  for (const doc of parseYamlDocuments(text)) {
+  for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         problems.push({ location: { file, document: doc.index, line: e.line }, severity: 'error', message: `YAML: ${hostileYamlReason(e.message)}` });

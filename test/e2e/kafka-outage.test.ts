@@ -25,6 +25,8 @@ import { waitFor } from '../helpers/wait-for.js';
 const ORG = 'js-jinling-motor';
 const TOKEN = 'kafka-outage-ingest-token-00000';
 const BATCH = 100;
+/** The nodes' stop deadline here: a stop that needs it failed to stop by itself. */
+const STOP_TIMEOUT_SECONDS = 20;
 
 function batch(label: string): string {
   return labelledBatch('kafka-outage', 'batch', label, BATCH, { v4: '10.10.3.7', v6: '2001:db8:10:3::7' });
@@ -44,7 +46,7 @@ describe('Kafka restarted while senders keep sending', function () {
     writeFileSync(join(dir, 'tokens.yaml'), stringify([{ id: 'outage', org: ORG, parser: 'ecs', token: TOKEN }]));
     const config = join(dir, 'iisa.yaml');
     writeFileSync(config, stringify({
-      node: { id: 'kafka-outage', tier: 'enterprise' },
+      node: { id: 'kafka-outage', tier: 'enterprise', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
       registry: join(repoRoot, 'seeds', 'orgs.yaml'),
       dataDir: join(dir, 'data'),
       ingestTokens: join(dir, 'tokens.yaml'),
@@ -114,5 +116,18 @@ describe('Kafka restarted while senders keep sending', function () {
     expect(collector.child.exitCode, 'the collector rode the outage out').to.equal(null);
     expect(writer.child.exitCode, 'the detector rode the outage out').to.equal(null);
     console.log(`      ${acknowledged.length} batches acknowledged; ${statuses.filter((s) => s === 503).length} answers 503 and ${statuses.filter((s) => s === 0).length} failed connections while Kafka was away`);
+
+    // After the outage both still stop on SIGTERM by themselves: every step done, none hung or failed (a detector once did not stop here).
+    for (const p of [collector, writer]) {
+      const started = Date.now();
+      p.child.kill('SIGTERM');
+      const exit = await p.exited;
+      const problems = p.logs.filter((l) => l.msg === 'stop step failed; stopping the rest' || l.msg === 'stop took too long: exiting without it');
+      const slow = p.logs.filter((l) => l.msg === 'still stopping').map((l) => String(l.step));
+      expect(problems.map((l) => `${String(l.msg)} ${String(l.step ?? '')} ${String(l.error ?? '')}`), `${p.child.spawnargs[3]} stopping`).to.deep.equal([]);
+      expect(exit, `${p.child.spawnargs[3]} exit`).to.deep.equal({ code: 0, signal: null });
+      expect(p.logs.some((l) => l.msg === 'node stopped')).to.equal(true);
+      console.log(`      ${String(p.child.spawnargs[3])} stopped in ${Date.now() - started} ms${slow.length ? ` (slow steps: ${slow.join(', ')})` : ''}`);
+    }
   });
 });

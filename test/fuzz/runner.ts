@@ -26,6 +26,13 @@ export interface FuzzTarget {
   generate(rng: Rng, seeds: readonly string[]): string;
   /** Returns when the property holds for `input`; throws (PropertyViolation or whatever broke) when not. */
   check(input: string): void;
+  /**
+   * A deeper, slower check of code another target already runs the full
+   * count of inputs through (the Sigma pipeline from rule text: YAML,
+   * compile and match, a few hundred inputs a second): a long run gives it
+   * a time budget instead of the input count.
+   */
+  readonly supplementary?: boolean;
 }
 
 export interface FuzzFailure {

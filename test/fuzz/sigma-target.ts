@@ -25,7 +25,7 @@ import type { FuzzTarget } from './runner.js';
 import { sigmaSeeds } from './seeds.js';
 import { ALL_TOKENS, interestingJsonValues } from './tokens.js';
 
-const FILE = 'fuzz.yml';
+export const FILE = 'fuzz.yml';
 const MAX_INPUT = 60_000;
 
 const MODIFIER_NAMES = [...modifiers.keys(), 'nosuch', '', 'RE', 'contains '];
@@ -51,7 +51,7 @@ const CONDITION_ATOMS = ['them', 'sel*', '*', '*a*a*a*a*a*a*a*b', 'not', 'and', 
 const TOKENS = [...MODIFIER_NAMES.map((m) => `|${m}`), ...REGEXES, ...CONDITION_ATOMS, '---\n', '...\n', '&a ', '*a', '<<: *a', '!!binary ', '!!str ', '? ', '- ', ': ',
   '{', '}', '[', ']', '|\n', '>\n', '%YAML 1.2\n', '"', "'", '#', '\t', ...ALL_TOKENS];
 
-const registry = (() => {
+export const registry = (() => {
   let cached: RegistryPlaceholderSource | undefined;
   let org: string | undefined;
   return () => {
@@ -64,8 +64,8 @@ const registry = (() => {
   };
 })();
 
-type Doc = Record<string, unknown>;
-const isMap = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Doc = Record<string, unknown>;
+export const isMap = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function condition(rng: Rng, names: readonly string[], depth: number): string {
   if (rng.chance(0.03)) return `${'not '.repeat(1 + rng.int(3000))}${rng.pick(names)}`;
@@ -98,7 +98,7 @@ function detectionOf(doc: Doc): Doc {
 }
 
 /** One structural change of a rule document. */
-function change(doc: Doc, rng: Rng): void {
+export function change(doc: Doc, rng: Rng): void {
   const detection = detectionOf(doc);
   const names = Object.keys(detection).filter((k) => k !== 'condition');
   switch (rng.int(9)) {
@@ -231,7 +231,7 @@ function hostileEvents(matcher: StreamMatcher, rng: Rng, org: string | undefined
   return [event, arrays];
 }
 
-function checkProblems(where: string, problems: readonly SigmaProblem[]): void {
+export function checkProblems(where: string, problems: readonly SigmaProblem[]): void {
   for (const p of problems) {
     if (p.location?.file !== FILE) throw new PropertyViolation(`${where}: problem without its file: ${JSON.stringify(p).slice(0, 200)}`);
     if (p.severity !== 'error' && p.severity !== 'unsupported') throw new PropertyViolation(`${where}: severity ${JSON.stringify(p.severity)}`);
@@ -246,6 +246,7 @@ function checkProblems(where: string, problems: readonly SigmaProblem[]): void {
 export function sigmaTarget(sigmahqSample = 300): FuzzTarget {
   return {
     name: 'sigma:parse+compile+match',
+    supplementary: true,
     property: 'detector/sigma parseRuleText, StreamMatcher and match: never throw; every problem has file, severity and a message, none an internal error',
     seeds: () => sigmaSeeds(sigmahqSample),
     generate(rng: Rng, seeds: readonly string[]): string {

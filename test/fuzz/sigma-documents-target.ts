@@ -1,0 +1,109 @@
+/**
+ * The Sigma parser on rule documents: the rule files of the Sigma target
+ * after YAML, i.e. what the `yaml` package hands the Sigma layer (plain
+ * maps, lists and scalars), changed by the same structural mutations and by
+ * JSON-aware ones, then read by `parseRuleDocuments` (collection actions,
+ * detection, condition grammar, modifiers, correlation, filters).
+ *
+ * Why a target of its own: the text target (./sigma-target.ts) spends nine
+ * tenths of each input in the YAML library and in compiling and matching,
+ * a few hundred inputs a second; this one reaches the Sigma parser's own
+ * code a million times within the benchmark's budget. The YAML layer keeps
+ * its own inputs in the text target.
+ *
+ * Input: a JSON array of documents (a file of one or more). Property: as
+ * the text target's parse step: never throws, and every problem has the
+ * file, a severity and a message, none an internal error.
+ */
+import { parse as parseYaml } from 'yaml';
+import { parseRuleDocuments } from '../../detector/sigma/parse.js';
+import type { YamlDocument } from '../../detector/sigma/parse/yaml.js';
+import { mutateJson } from './mutator.js';
+import type { Rng } from './mutator.js';
+import type { FuzzTarget } from './runner.js';
+import { sigmaSeeds } from './seeds.js';
+import { FILE, change, checkProblems, isMap, registry } from './sigma-target.js';
+import type { Doc } from './sigma-target.js';
+
+const MAX_INPUT = 60_000;
+
+/** The documents of each seed file, read once, as JSON text (a fresh copy per input is one JSON.parse, quicker than structuredClone). */
+const seedDocuments = new Map<string, string>();
+
+function documentsOf(seed: string): unknown[] {
+  let json = seedDocuments.get(seed);
+  if (json === undefined) {
+    const docs: unknown[] = [];
+    for (const chunk of seed.split(/^---$/m)) {
+      try {
+        const value: unknown = parseYaml(chunk, { logLevel: 'silent' });
+        if (value !== null && value !== undefined) docs.push(shortened(value));
+      } catch {
+        // A seed chunk the YAML library refuses has nothing to give here.
+      }
+    }
+    json = JSON.stringify(docs);
+    seedDocuments.set(seed, json);
+  }
+  return JSON.parse(json) as unknown[];
+}
+
+/** What the Sigma layer reads of a document's prose (description, references...) is its type, not its length. */
+const PROSE_CHARS = 120;
+const PROSE_ITEMS = 5;
+
+/**
+ * A seed document with its prose cut short: the attributes outside
+ * `detection`, `correlation` and `filter` keep their keys and types, their
+ * strings at most PROSE_CHARS and lists at most PROSE_ITEMS. SigmaHQ's
+ * descriptions and reference lists are most of each document's size, and
+ * every input is printed and read again; the mutations add long values of
+ * their own.
+ */
+function shortened(doc: unknown): unknown {
+  if (!isMap(doc)) return doc;
+  const cut = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.slice(0, PROSE_CHARS);
+    if (Array.isArray(v)) return v.slice(0, PROSE_ITEMS).map(cut);
+    return v;
+  };
+  return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, k === 'detection' || k === 'correlation' || k === 'filter' ? v : cut(v)]));
+}
+
+/** A document as the YAML layer reports one without errors. */
+function asDocument(value: unknown, index: number): YamlDocument {
+  return { index, value, line: 1, errors: [], empty: value === null, lineOf: () => 1 };
+}
+
+export function sigmaDocumentsTarget(sigmahqSample = 300): FuzzTarget {
+  return {
+    name: 'sigma:documents',
+    property: 'detector/sigma parseRuleDocuments on rule documents: never throws; every problem has file, severity and a message, none an internal error',
+    seeds: () => sigmaSeeds(sigmahqSample),
+    generate(rng: Rng, seeds: readonly string[]): string {
+      const docs = documentsOf(rng.pick(seeds));
+      if (docs.length === 0 || rng.chance(0.1)) docs.push({ title: 'x', logsource: { product: 'windows' }, detection: { sel: { a: 1 }, condition: 'sel' } });
+      // Most inputs change the rule itself; some change the collection (global/reset/repeat actions keep their place).
+      const at = rng.int(docs.length);
+      const doc: Doc = isMap(docs[at]) ? docs[at] as Doc : (docs[at] = { title: 'x' }) as Doc;
+      for (let i = 0, n = 1 + rng.small(4); i < n; i++) change(doc, rng);
+      if (rng.chance(0.05)) docs.push(rng.pick([null, 'x', 7, [], { action: rng.pick(['global', 'reset', 'repeat', 'nope']) }]));
+      const text = JSON.stringify(docs);
+      if (rng.chance(0.15)) return mutateJson(text, rng, [text], { maxLength: MAX_INPUT });
+      // Changes that pile up long values make inputs of megabytes: cut to one document, still a change of the seed.
+      return text.length > MAX_INPUT ? JSON.stringify([docs[at]]).slice(0, MAX_INPUT) : text;
+    },
+    check(input: string): void {
+      let value: unknown;
+      try {
+        value = JSON.parse(input);
+      } catch {
+        // A cut input: the text as one scalar document (a file holding a plain string).
+        value = input;
+      }
+      const docs = Array.isArray(value) ? value.map(asDocument) : [asDocument(value, 0)];
+      const set = parseRuleDocuments(docs, FILE, { placeholders: registry().placeholders });
+      checkProblems('parse', set.problems);
+    },
+  };
+}
