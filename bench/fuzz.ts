@@ -9,7 +9,7 @@
  * section of BENCHMARKS.md.
  *
  *   node --expose-gc dist/bench/fuzz.js [--inputs 1000000] [--seed N] [--targets parser:,sigma:regex]
- *     [--seconds 60] [--max-seconds 600] [--workers 2] [--max-input-ms 1000] [--hang-seconds 30] [--heap-growth-mb 64]
+ *     [--seconds 60] [--max-seconds 600] [--part 250000] [--workers 2] [--max-input-ms 1000] [--hang-seconds 30] [--heap-growth-mb 64]
  *     [--out BENCHMARKS.md]
  *   node dist/bench/fuzz.js --replay parser:cef:1234 --seed N      # one input again: print it, check it
  *
@@ -17,8 +17,10 @@
  * pipeline from rule text, which parses YAML and compiles and matches rules
  * at a few hundred inputs a second, and rule regular expressions on texts
  * up to 64 KiB): they run for that long, not to the input count. Every other
- * target runs the full count, within --max-seconds, a bound on the run (a
- * target stopped by it is marked in the section, short of its count). The seed is
+ * target runs the full count, in parts of --part inputs that the workers
+ * take from one queue (so that both finish together), each part within
+ * --max-seconds, a bound on the run (a target stopped by it is marked in the
+ * section, short of its count). The seed is
  * the time unless given, and printed first. A worker that stops advancing
  * for --hang-seconds is stopped and the input it was on reported as a hang.
  */
@@ -47,7 +49,8 @@ interface WorkerData {
   readonly progress: SharedArrayBuffer;
 }
 
-type ToWorker = { readonly target: string };
+/** Part of a target's run: inputs first..first + inputs - 1 (a long run is split so that both workers finish together). */
+type ToWorker = { readonly target: string; readonly first: number; readonly inputs: number };
 type FromWorker = { readonly report: FuzzReport };
 
 // ------------------------------------------------------------------ worker
@@ -62,7 +65,8 @@ function workerMain(): void {
     Atomics.store(shared, 1, 0);
     const report = runTarget(targets[index], {
       seed: settings.seed,
-      inputs: settings.inputs,
+      first: message.first,
+      inputs: message.inputs,
       maxInputMs: settings.maxInputMs,
       deadline: Date.now() + (targets[index].supplementary ? settings.seconds : settings.maxSeconds) * 1000,
       progressEvery: 1,
@@ -77,6 +81,8 @@ function workerMain(): void {
 interface Options extends RunSettings {
   readonly targets: readonly string[];
   readonly workers: number;
+  /** Inputs per part of a target's run. */
+  readonly part: number;
   readonly hangSeconds: number;
   readonly heapGrowthBytes: number;
   readonly out: string;
@@ -88,13 +94,44 @@ interface Outcome {
   readonly extra: readonly FuzzFailure[];
 }
 
+/** One outcome per target from those of its parts: inputs and time added up, the part whose heap grew most. */
+function mergeParts(outcomes: readonly Outcome[]): Outcome[] {
+  const byTarget = new Map<string, Outcome[]>();
+  for (const o of outcomes) byTarget.set(o.report.target, [...(byTarget.get(o.report.target) ?? []), o]);
+  return [...byTarget.values()].map((parts) => {
+    const reports = parts.map((p) => p.report);
+    const growth = (r: FuzzReport): number => (r.heap ? r.heap.afterBytes - r.heap.beforeBytes : -Infinity);
+    const slowest = reports.reduce((a, b) => (b.slowestMs > a.slowestMs ? b : a));
+    const heap = reports.reduce((a, b) => (growth(b) > growth(a) ? b : a)).heap;
+    return {
+      report: {
+        target: reports[0].target, seed: reports[0].seed,
+        inputs: reports.reduce((n, r) => n + r.inputs, 0), seconds: reports.reduce((n, r) => n + r.seconds, 0),
+        failures: reports.flatMap((r) => r.failures), repeatedFailures: reports.reduce((n, r) => n + r.repeatedFailures, 0),
+        slowestMs: slowest.slowestMs, slowestIndex: slowest.slowestIndex, ...(heap ? { heap } : {}),
+      },
+      extra: parts.flatMap((p) => p.extra),
+    };
+  });
+}
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
-/** Run the named targets on `options.workers` threads, longest first; resolves with one outcome per target. */
+/**
+ * Run the named targets on `options.workers` threads, in parts of at most
+ * `options.part` inputs taken from one queue (the longest target's first),
+ * so that no worker is left with a long run while the other idles;
+ * resolves with one outcome per part.
+ */
 async function runAll(options: Options): Promise<Outcome[]> {
   const targets = allTargets();
-  const queue = [...options.targets];
+  const queue: ToWorker[] = options.targets.flatMap((name) => {
+    if (targets.find((t) => t.name === name)?.supplementary) return [{ target: name, first: 0, inputs: options.inputs }];
+    const parts: ToWorker[] = [];
+    for (let first = 0; first < options.inputs; first += options.part) parts.push({ target: name, first, inputs: Math.min(options.part, options.inputs - first) });
+    return parts;
+  });
   const outcomes: Outcome[] = [];
   const settings: RunSettings = { seed: options.seed, inputs: options.inputs, seconds: options.seconds, maxSeconds: options.maxSeconds, maxInputMs: options.maxInputMs };
 
@@ -102,7 +139,7 @@ async function runAll(options: Options): Promise<Outcome[]> {
     const progress = new SharedArrayBuffer(8);
     const shared = new Int32Array(progress);
     const worker = new Worker(new URL(import.meta.url), { workerData: { settings, progress } satisfies WorkerData });
-    let current: string | undefined;
+    let current: ToWorker | undefined;
     let lastDone = -1;
     let lastChange = Date.now();
     const next = (): void => {
@@ -114,7 +151,7 @@ async function runAll(options: Options): Promise<Outcome[]> {
       }
       lastDone = -1;
       lastChange = Date.now();
-      worker.postMessage({ target: current } satisfies ToWorker);
+      worker.postMessage(current satisfies ToWorker);
     };
     const watchdog = setInterval(() => {
       const done = Atomics.load(shared, 1);
@@ -124,19 +161,20 @@ async function runAll(options: Options): Promise<Outcome[]> {
         return;
       }
       if (current === undefined || Date.now() - lastChange < options.hangSeconds * 1000) return;
-      // Input number `done` has run for hangSeconds: stop the worker, report the input, go on with a new worker.
+      // The part's input number `done` has run for hangSeconds: stop the worker, report the input, go on with a new worker.
       clearInterval(watchdog);
-      const name = current;
+      const part = current;
       current = undefined;
       void worker.terminate().then(() => {
-        const target = targets.find((t) => t.name === name)!;
-        const input = replayInput(target, target.seeds(), options.seed, done);
+        const target = targets.find((t) => t.name === part.target)!;
+        const index = part.first + done;
+        const input = replayInput(target, target.seeds(), options.seed, index);
         const hang: FuzzFailure = {
-          target: name, seed: options.seed, index: done, kind: 'slow', message: `no progress for ${options.hangSeconds} s: a hang`,
+          target: part.target, seed: options.seed, index, kind: 'slow', message: `no progress for ${options.hangSeconds} s: a hang`,
           inputLength: input.length, minimal: input,
         };
         process.stdout.write(`${describeFailure(hang)}\n`);
-        outcomes.push({ report: { target: name, seed: options.seed, inputs: done, seconds: 0, failures: [], repeatedFailures: 0, slowestMs: NaN, slowestIndex: done }, extra: [hang] });
+        outcomes.push({ report: { target: part.target, seed: options.seed, inputs: done, seconds: 0, failures: [], repeatedFailures: 0, slowestMs: NaN, slowestIndex: index }, extra: [hang] });
         startWorker().then(resolve, reject);
       });
     }, 1000);
@@ -152,7 +190,8 @@ async function runAll(options: Options): Promise<Outcome[]> {
       }
       outcomes.push({ report, extra });
       const heap = report.heap ? `, heap ${mib(report.heap.beforeBytes)} -> ${mib(report.heap.afterBytes)} MiB` : '';
-      process.stdout.write(`${report.target.padEnd(27)} ${fmt(report.inputs).padStart(9)} inputs in ${report.seconds.toFixed(1).padStart(5)} s, ` +
+      const part = current ? `${report.target} from ${fmt(current.first)}` : report.target;
+      process.stdout.write(`${part.padEnd(37)} ${fmt(report.inputs).padStart(9)} inputs in ${report.seconds.toFixed(1).padStart(5)} s, ` +
         `${fmt(report.inputs / report.seconds).padStart(7)}/s, slowest ${report.slowestMs.toFixed(1)} ms${heap}, failures ${report.failures.length + extra.length}\n`);
       for (const f of [...report.failures, ...extra]) process.stdout.write(`${describeFailure(f).replace(/^/gm, '  ')}\n`);
       next();
@@ -178,9 +217,9 @@ function section(options: Options, outcomes: readonly Outcome[], wallSeconds: nu
     return `| ${t.name} | ${ran} | ${fmt(report.inputs / report.seconds)} | ${report.slowestMs.toFixed(1)} | ${heap} | ${report.failures.length + report.repeatedFailures + extra.length} |`;
   });
   return [
-    `Machine: ${machine()}. ${options.workers} worker threads; seed ${options.seed}; ${fmt(options.inputs)} inputs per target (each within ${options.maxSeconds} s), except the supplementary ones (${allTargets().filter((t) => t.supplementary).map((t) => t.name).join(', ')}), which run for ${options.seconds} s each; ${wallSeconds.toFixed(0)} s in all.`,
+    `Machine: ${machine()}. ${options.workers} worker threads; seed ${options.seed}; ${fmt(options.inputs)} inputs per target, run in parts of ${fmt(options.part)} taken by whichever worker is free (each part within ${options.maxSeconds} s), except the supplementary ones (${allTargets().filter((t) => t.supplementary).map((t) => t.name).join(', ')}), which run for ${options.seconds} s each; ${wallSeconds.toFixed(0)} s in all.`,
     '',
-    'Mutation fuzzing (test/fuzz/): inputs are seeds (simulated traffic of every format, the ICS Zeek corpus, rules/, the Sigma specification examples and SigmaHQ) with stacked mutations: flipped characters and bytes, edge numbers, IPv6 literals, syslog PRI edges, NUL and odd Unicode, quotes and separators, `__proto__`, deep nesting, lines up to the 64 KiB record limit, JSON-aware and Sigma-structure-aware changes. Properties: parsers never throw and return plain-JSON events or documented errors; framing gives the same frames however the stream is cut; the Sigma parser (sigma:documents: rule documents as the YAML library hands them over, a million of them; sigma:parse+compile+match: rule files from text through YAML, compiled and matched against near-miss events) reports every problem with its file and never as an internal error, the matcher compiles and matches without throwing; rule regular expressions run in linear time and answer as RegExp. Every input must finish within ' +
+    'Mutation fuzzing (test/fuzz/): inputs are seeds (simulated traffic of every format, the ICS Zeek corpus, rules/, the Sigma specification examples and SigmaHQ) with stacked mutations: flipped characters and bytes, edge numbers, IPv6 literals, syslog PRI edges, NUL and odd Unicode, quotes and separators, `__proto__`, deep nesting, lines up to the 64 KiB record limit, JSON-aware and Sigma-structure-aware changes. Properties: parsers never throw and return plain-JSON events or documented errors; framing gives the same frames however the stream is cut; the Sigma parser (sigma:documents: rule documents as the YAML library hands them over, as many as for each parser; sigma:parse+compile+match: rule files from text through YAML, compiled and matched against near-miss events) reports every problem with its file and never as an internal error, the matcher compiles and matches without throwing; rule regular expressions run in linear time and answer as RegExp. Every input must finish within ' +
       `${options.maxInputMs} ms, and a target's heap after GC must not grow by more than ${mib(options.heapGrowthBytes)} MiB. \`npm test\` runs a fixed-seed sample (test/hostile/fuzz.test.ts).`,
     '',
     '| target | inputs | inputs/s (one thread) | slowest input, ms | heap after GC, MiB (start → end) | failures |',
@@ -200,6 +239,7 @@ async function main(): Promise<void> {
       targets: { type: 'string' },
       seconds: { type: 'string', default: '60' },
       'max-seconds': { type: 'string', default: '600' },
+      part: { type: 'string', default: '250000' },
       workers: { type: 'string', default: String(Math.min(2, cpus().length)) },
       'max-input-ms': { type: 'string', default: '1000' },
       'hang-seconds': { type: 'string', default: '30' },
@@ -230,14 +270,14 @@ async function main(): Promise<void> {
   const options: Options = {
     seed, targets: names,
     inputs: positiveInt('inputs', values.inputs), seconds: positiveInt('seconds', values.seconds), maxSeconds: positiveInt('max-seconds', values['max-seconds']),
-    workers: positiveInt('workers', values.workers),
+    workers: positiveInt('workers', values.workers), part: positiveInt('part', values.part),
     maxInputMs: positiveInt('max-input-ms', values['max-input-ms']), hangSeconds: positiveInt('hang-seconds', values['hang-seconds']),
     heapGrowthBytes: positiveInt('heap-growth-mb', values['heap-growth-mb']) * 2 ** 20, out: values.out!,
   };
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') process.stdout.write('(run node with --expose-gc for the heap check)\n');
-  process.stdout.write(`fuzz: seed ${seed}, ${names.length} targets, ${fmt(options.inputs)} inputs each within ${options.maxSeconds} s (supplementary ones: ${options.seconds} s), ${options.workers} workers\n`);
+  process.stdout.write(`fuzz: seed ${seed}, ${names.length} targets, ${fmt(options.inputs)} inputs each in parts of ${fmt(options.part)}, each within ${options.maxSeconds} s (supplementary ones: ${options.seconds} s), ${options.workers} workers\n`);
   const started = Date.now();
-  const outcomes = await runAll(options);
+  const outcomes = mergeParts(await runAll(options));
   const wall = (Date.now() - started) / 1000;
   const failed = outcomes.reduce((n, o) => n + o.report.failures.length + o.report.repeatedFailures + o.extra.length, 0);
   process.stdout.write(`${fmt(outcomes.reduce((n, o) => n + o.report.inputs, 0))} inputs in ${wall.toFixed(0)} s, ${failed} failures\n`);

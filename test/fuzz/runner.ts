@@ -66,6 +66,8 @@ export interface FuzzReport {
 export interface FuzzOptions {
   readonly seed: number;
   readonly inputs: number;
+  /** Number of the first input (default 0): a long run split into parts runs inputs first..first + inputs - 1 in each. */
+  readonly first?: number;
   /** One input taking longer than this is a failure: a hang, not a speed target. */
   readonly maxInputMs: number;
   /** Distinct failures shrunk and listed (default 5). */
@@ -138,7 +140,7 @@ function heapAfterGc(): number | undefined {
   return getHeapStatistics().used_heap_size;
 }
 
-/** Run `options.inputs` inputs of `target`; never throws for what the inputs do. */
+/** Run `options.inputs` inputs of `target` (from input number `options.first`); never throws for what the inputs do. */
 export function runTarget(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   const seeds = target.seeds();
   const maxFailures = options.maxFailures ?? 5;
@@ -152,8 +154,9 @@ export function runTarget(target: FuzzTarget, options: FuzzOptions): FuzzReport 
   let before: number | undefined;
   const started = process.hrtime.bigint();
   let done = 0;
-  for (let index = 0; index < options.inputs; index++) {
-    if (index === warmup) before = heapAfterGc();
+  const first = options.first ?? 0;
+  for (let index = first; index < first + options.inputs; index++) {
+    if (index - first === warmup) before = heapAfterGc();
     if (options.deadline !== undefined && (index & 63) === 0 && Date.now() > options.deadline) break;
     const input = target.generate(new Rng(inputSeed(options.seed, target.name, index)), seeds);
     const t0 = process.hrtime.bigint();
