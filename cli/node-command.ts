@@ -35,18 +35,19 @@ export function registerNodeCommand(program: Command): void {
         await signal;
         process.off('SIGHUP', reload);
         const limit = config.node.stopTimeoutSeconds;
+        // Not unref'd: a step waiting on something that will never settle (a socket gone) must still meet the deadline.
         const deadline = setTimeout(() => {
           running.log.error('stop took too long: exiting without it', { stopTimeoutSeconds: limit });
           process.exit(1);
         }, limit * 1000);
-        deadline.unref();
-        await running.stop();
+        // A failed step is in the log; the exit code tells a supervisor.
+        await running.stop().catch(() => { process.exitCode = 1; });
         clearTimeout(deadline);
         // Everything is closed; a handle something left open (a client's keep-alive socket) must not keep a stopped node alive.
         // Not at once: the last log lines may still be on their way through a pipe.
         setTimeout(() => {
           running.log.warn('handles still open after stop: exiting');
-          process.exit(0);
+          process.exit();
         }, EXIT_GRACE_MS).unref();
       });
   }

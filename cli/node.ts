@@ -327,7 +327,8 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       ...(jobs ? { jobs } : {}),
     };
   } catch (err) {
-    await stop();
+    // The start's own error is the one to report; a stop step that fails as well is in the log.
+    await stop().catch(() => undefined);
     throw err;
   }
 }

@@ -23,26 +23,31 @@ export class StopStack {
     this.steps.push({ name, run });
   }
 
-  /** Run every step once, last added first; resolves when all have, failed or not. Idempotent. */
+  /**
+   * Run every step once, last added first. Resolves when all have; rejects
+   * after all have run if any failed (each failure is logged as it happens).
+   * Idempotent.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.runAll();
     return this.stopping;
   }
 
   private async runAll(): Promise<void> {
-    let failed = 0;
+    const failed: unknown[] = [];
     for (const step of [...this.steps].reverse()) {
       const slow = setInterval(() => this.log.warn('still stopping', { step: step.name }), this.warnAfterMs);
       slow.unref();
       try {
         await step.run();
       } catch (err) {
-        failed++;
-        this.log.error('stop step failed; stopping the rest', { step: step.name, error: err instanceof Error ? err.message : String(err) });
+        failed.push(err);
+        this.log.error('stop step failed; stopping the rest', { step: step.name, error: err instanceof Error ? err : String(err) });
       } finally {
         clearInterval(slow);
       }
     }
-    this.log.info('node stopped', failed > 0 ? { failedSteps: failed } : {});
+    this.log.info('node stopped', failed.length > 0 ? { failedSteps: failed.length } : {});
+    if (failed.length > 0) throw new AggregateError(failed, `${failed.length} stop step(s) failed`);
   }
 }

@@ -28,10 +28,13 @@ describe('StopStack (what a node undoes on SIGTERM)', () => {
     stack.add('bus', async () => { ran.push('bus'); });
     stack.add('store writer', async () => { throw new Error('The group is rebalancing'); });
     stack.add('detector', () => { throw new TypeError('boom'); });
-    await stack.stop();
+    const outcome = await stack.stop().then(() => undefined, (err: unknown) => err);
     expect(ran, 'the bus and the store are closed all the same').to.deep.equal(['bus', 'store']);
+    expect(outcome, 'stop rejects once every step has run').to.be.instanceOf(AggregateError);
+    expect((outcome as AggregateError).errors.map((e: Error) => e.message)).to.deep.equal(['boom', 'The group is rebalancing']);
     const failures = lines.filter((l) => l.msg === 'stop step failed; stopping the rest');
-    expect(failures.map((l) => [l.step, l.error])).to.deep.equal([['detector', 'boom'], ['store writer', 'The group is rebalancing']]);
+    expect(failures.map((l) => [l.step, (l.error as { message: string; type: string }).message, (l.error as { type: string }).type]))
+      .to.deep.equal([['detector', 'boom', 'TypeError'], ['store writer', 'The group is rebalancing', 'Error']]);
     expect(lines.at(-1)).to.include({ msg: 'node stopped', failedSteps: 2 });
   });
 
@@ -39,7 +42,8 @@ describe('StopStack (what a node undoes on SIGTERM)', () => {
     const { log, lines } = capture();
     const stack = new StopStack(log, 20);
     stack.add('quick', () => undefined);
-    stack.add('store writer', () => new Promise((resolve) => setTimeout(resolve, 90)));
+    // Long against the interval, so that a late event loop still sees it fire twice.
+    stack.add('store writer', () => new Promise((resolve) => setTimeout(resolve, 300)));
     await stack.stop();
     const slow = lines.filter((l) => l.msg === 'still stopping');
     expect(slow.length, 'logged while it ran').to.be.at.least(2);

@@ -27,10 +27,10 @@ export interface FuzzTarget {
   /** Returns when the property holds for `input`; throws (PropertyViolation or whatever broke) when not. */
   check(input: string): void;
   /**
-   * A deeper, slower check of code another target already runs the full
-   * count of inputs through (the Sigma pipeline from rule text: YAML,
-   * compile and match, a few hundred inputs a second): a long run gives it
-   * a time budget instead of the input count.
+   * A deeper, slower check beside the targets that run the full count (the
+   * Sigma pipeline from rule text through YAML, compile and match, a few
+   * hundred inputs a second; rule regexes on texts up to 64 KiB): a long run
+   * gives it a time budget instead of the input count.
    */
   readonly supplementary?: boolean;
 }

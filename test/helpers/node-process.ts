@@ -16,6 +16,8 @@ export interface NodeProcess {
   readonly logs: Record<string, unknown>[];
   /** Resolves with the exit code/signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the whole log is in `logs` (stderr ended): at `exited`, its last lines may still be on their way. */
+  readonly closed: Promise<void>;
 }
 
 /** Every child started here and not yet exited, so the root hook can stop what a failed test left running. */
@@ -36,6 +38,7 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000, c
   const logs: Record<string, unknown>[] = [];
   const ports: Record<string, number> = {};
   const lines = createInterface({ input: child.stderr! });
+  const closed = once(lines, 'close').then(() => undefined);
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       // A node that never got ready is no use to the test, and left running it would keep mocha from exiting.
@@ -55,7 +58,7 @@ export async function startNodeProcess(configFile: string, timeoutMs = 20_000, c
     void exited.then((e) => { clearTimeout(timer); reject(new Error(`node exited before ready (${JSON.stringify(e)}); log:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)); });
   });
   await ready;
-  return { child, ports, logs, exited };
+  return { child, ports, logs, exited, closed };
 }
 
 /**
