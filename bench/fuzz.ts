@@ -36,10 +36,9 @@ import { machine, writeSection } from './report.js';
 
 interface RunSettings {
   readonly seed: number;
-  readonly inputs: number;
   /** Time budget of a supplementary target. */
   readonly seconds: number;
-  /** Bound on any other target's run. */
+  /** Bound on each part of any other target's run. */
   readonly maxSeconds: number;
   readonly maxInputMs: number;
 }
@@ -81,6 +80,8 @@ function workerMain(): void {
 
 interface Options extends RunSettings {
   readonly targets: readonly string[];
+  /** Inputs per target (supplementary ones: at most). */
+  readonly inputs: number;
   readonly workers: number;
   /** Inputs per part of a target's run. */
   readonly part: number;
@@ -136,7 +137,7 @@ async function runAll(options: Options): Promise<Outcome[]> {
     return parts;
   });
   const outcomes: Outcome[] = [];
-  const settings: RunSettings = { seed: options.seed, inputs: options.inputs, seconds: options.seconds, maxSeconds: options.maxSeconds, maxInputMs: options.maxInputMs };
+  const settings: RunSettings = { seed: options.seed, seconds: options.seconds, maxSeconds: options.maxSeconds, maxInputMs: options.maxInputMs };
 
   const startWorker = (): Promise<void> => new Promise((resolve, reject) => {
     const progress = new SharedArrayBuffer(8);

@@ -140,7 +140,6 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
   if (unknownServed.length) throw new Error(`node.orgs names orgs missing from the registry: ${unknownServed.join(', ')}`);
 
   const stack = new StopStack(log);
-  const onStop = (name: string, run: () => unknown): void => stack.add(name, run);
   const stop = (): Promise<void> => stack.stop();
 
   try {
@@ -150,11 +149,11 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (full) log.error('store out of disk space: ingest refuses new data until a write succeeds', { reason: full.reason });
       else log.info('store writable again: ingest resumed');
     });
-    if (store) onStop('store', () => store.close());
+    if (store) stack.add('store', () => store.close());
     // A console process scaled out hears the detectors' alerts on the bus (the live relay).
     const relayed = config.bus.type === 'kafka' && (has('console') || has('detector'));
     const bus = (has('collector') && !config.forward) || has('detector') || relayed ? openBus(config.bus, log) : undefined;
-    if (bus) onStop('bus', () => bus.close());
+    if (bus) stack.add('bus', () => bus.close());
 
     let coordination: Coordination | undefined;
     let alerts: AlertBook | undefined;
@@ -162,7 +161,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
     const hub = has('console') && config.console ? new LiveHub({ log, metrics, batchMs: config.console.liveBatchMs, provinceOf: (id) => registry.get(id)?.province }) : undefined;
     const relay = relayed && bus ? await LiveRelay.start({ bus, log, nodeId: config.node.id, ...(hub ? { hub } : {}) }) : undefined;
-    if (relay) onStop('live relay', () => relay.close());
+    if (relay) stack.add('live relay', () => relay.close());
     const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;
     if (store && gradingPolicy) {
       coordination = new Coordination({
@@ -181,7 +180,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     let jobs: JobScheduler | undefined;
     if (has('detector') && store && bus) {
       const sink = await StoreSink.start(bus, store, metrics, { health: writeHealth });
-      onStop('store writer', () => sink.close());
+      stack.add('store writer', () => sink.close());
       // Subscribed before any source starts, so every event is offered to the rules.
       if (config.detector) {
         const stage = await DetectorStage.start({
@@ -189,12 +188,12 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           quietBeforeClockMs: config.detector.quietBeforeClockMs, metrics, log,
           extraRules: () => installedDetections(store),
         });
-        onStop('detector', () => stage.close());
+        stack.add('detector', () => stage.close());
         detector = stage;
         if (alerts && coordination) {
           const ctx = coordination.ctx;
           const alerting = await AlertStage.start({ bus, book: alerts, log, metrics, onChange: (alert) => alertChanged(ctx, alert) });
-          onStop('alerting', () => alerting.close());
+          stack.add('alerting', () => alerting.close());
         }
       }
       if (alerts && coordination) {
@@ -204,7 +203,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           retentionDays: config.store.retentionDays, rules: config.detector?.rules ?? [], extraRules: () => installedDetections(store),
         });
         const scheduler = jobs;
-        onStop('jobs', () => scheduler.stop());
+        stack.add('jobs', () => scheduler.stop());
       } else {
         const retention = setInterval(() => {
           const cutoff = new Date(Date.now() - config.store.retentionDays * 86_400_000);
@@ -214,7 +213,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           );
         }, 3_600_000);
         retention.unref();
-        onStop('retention', () => clearInterval(retention));
+        stack.add('retention', () => clearInterval(retention));
       }
     }
 
@@ -226,7 +225,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (coordination.router && ownListener && config.federation?.listen) {
         federationListener = await startFederationListener(config.federation.listen, coordination.router, config.federation.tls, log);
         const listener = federationListener;
-        onStop('federation listener', () => listener.stop());
+        stack.add('federation listener', () => listener.stop());
       }
       if (config.console && apiTokens && hub) {
         const { accounts: usersFile, sessions, loginLimit } = config.console;
@@ -245,14 +244,14 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           authenticate: firstAuthenticated(sessionAuthenticator({ registry, accounts }), tokenAuthenticator(apiTokens, registry)),
         });
         await server.start();
-        onStop('console', () => server.stop());
+        stack.add('console', () => server.stop());
         consoleServer = server;
       } else if (coordination.router && !ownListener) {
         throw new Error('federation.children need a console section (the link endpoints are served on its listener) or federation.listen');
       }
       const running = coordination;
       running.start();
-      onStop('coordination', () => running.stop());
+      stack.add('coordination', () => running.stop());
     }
 
     let pipeline: IngestPipeline | undefined;
@@ -265,7 +264,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       if (uncovered.length) throw new Error(`forward.tokens does not cover every source:\n${uncovered.map((u) => `  - ${u}`).join('\n')}`);
       const started = await Forwarder.start(config.forward, { log, metrics });
       forwarder = started;
-      onStop('forwarder', () => started.close());
+      stack.add('forwarder', () => started.close());
     }
     let ctx: SourceContext | undefined;
     if (has('collector') && forwarder) {
@@ -294,10 +293,10 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       const sourceCtx = ctx;
       for (const { type, config: sourceConfig } of config.sourceConfigs) sources.push({ type, source: sourceUnit(type)!.build(sourceConfig, sourceCtx) });
       // Sources stop first (the stack unwinds in reverse), all at once.
-      onStop('sources', () => Promise.allSettled(sources.map(({ source }) => source.stop())));
+      stack.add('sources', () => Promise.allSettled(sources.map(({ source }) => source.stop())));
       // ...and before that a full spool stops holding them back, so the batches they hold are kept, not lost.
       const spooling = forwarder;
-      if (spooling) onStop('spool admission', () => spooling.admitWaiting());
+      if (spooling) stack.add('spool admission', () => spooling.admitWaiting());
       for (const [i, { type, source }] of sources.entries()) {
         await source.start();
         const address = source.address?.();
@@ -311,7 +310,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
       const closed = hub?.disconnectWhere((a) => a.principal.kind === 'token' && ids.includes(a.principal.tokenId), 'API token withdrawn') ?? 0;
       if (closed) log.info('live views closed: their API token was withdrawn', { clients: closed });
     });
-    onStop('token reload', () => reloader.close());
+    stack.add('token reload', () => reloader.close());
 
     log.info('roles started', {
       roles: roles.join(','),

@@ -15,51 +15,29 @@
  * the text target's parse step: never throws, and every problem has the
  * file, a severity and a message, none an internal error.
  */
-import { parse as parseYaml } from 'yaml';
 import { parseRuleDocuments } from '../../detector/sigma/parse.js';
+import { parseYamlDocuments } from '../../detector/sigma/parse/yaml.js';
 import type { YamlDocument } from '../../detector/sigma/parse/yaml.js';
 import { mutateJson } from './mutator.js';
 import type { Rng } from './mutator.js';
 import type { FuzzTarget } from './runner.js';
 import { sigmaSeeds } from './seeds.js';
-import { FILE, change, checkProblems, isMap, registry } from './sigma-target.js';
+import { FILE, change, checkProblems, isMap, registry, writableCopy } from './sigma-target.js';
 import type { Doc } from './sigma-target.js';
 
 const MAX_INPUT = 60_000;
 
-/** The documents of each seed file, read once. Never changed: `writableCopy` gives each input its own. */
+/** The documents of each seed file, read once by the Sigma loader's own YAML reader. Never changed: `writableCopy` gives each input its own. */
 const seedDocuments = new Map<string, readonly unknown[]>();
 
 function documentsOf(seed: string): readonly unknown[] {
   let docs = seedDocuments.get(seed);
   if (docs === undefined) {
-    const read: unknown[] = [];
-    for (const chunk of seed.split(/^---$/m)) {
-      try {
-        const value: unknown = parseYaml(chunk, { logLevel: 'silent' });
-        if (value !== null && value !== undefined) read.push(value);
-      } catch {
-        // A seed chunk the YAML library refuses has nothing to give here.
-      }
-    }
-    docs = read;
+    // A document the YAML reader refuses has nothing to give here.
+    docs = parseYamlDocuments(seed).filter((d) => d.errors.length === 0 && !d.empty && d.value !== null).map((d) => d.value);
     seedDocuments.set(seed, docs);
   }
   return docs;
-}
-
-/**
- * A copy of a seed document that `change` may write to: the document, its
- * detection and each map in the detection are copied (what `change` sets,
- * deletes or replaces keys of); deeper values are shared, as `change` only
- * ever replaces them. A deep copy per input (structuredClone, or printing
- * and reading JSON) was a third of this target's time.
- */
-function writableCopy(doc: unknown): unknown {
-  if (!isMap(doc)) return doc;
-  const copy: Doc = { ...doc };
-  if (isMap(doc.detection)) copy.detection = Object.fromEntries(Object.entries(doc.detection).map(([k, v]) => [k, isMap(v) ? { ...v } : v]));
-  return copy;
 }
 
 /** A document as the YAML layer reports one without errors. */

@@ -5,8 +5,9 @@
  * be fast pulled out on insert: `ts` (epoch ms of `@timestamp`), `org_id`
  * and a few hot fields (see HOT_COLUMNS). Any other dotted field is reached
  * through `json_each`/`json_extract` on the document. Text search uses a
- * contentless FTS5 index over `message` and `event.original`, kept in step
- * by triggers (migrations.ts).
+ * contentless FTS5 index over `message` and `event.original`, filled by
+ * appendEvents (only for rows actually inserted) and emptied by a delete
+ * trigger (migrations.ts).
  *
  * better-sqlite3 is synchronous: each async method does its work at once on
  * the calling turn. Caller-supplied field names are checked against a strict
