@@ -10,13 +10,13 @@
  * and never takes its neighbours down with it.
  */
 import type { EcsEvent } from '../core/event.js';
-import { uuidv7 } from '../core/ids.js';
+import { stableId, uuidv7 } from '../core/ids.js';
 import type { OrgRegistry } from '../core/orgs.js';
 import { Topics, type Bus, type BusMessage } from '../core/bus/bus.js';
 import type { DeadLetter } from '../core/store/store.js';
 import type { ParserTable } from './parsers/index.js';
 import { readRecord, type ReadOutcome } from './record-reader.js';
-import type { EmitResult, IngestRecord, Metrics, RejectedRecord } from './sources/types.js';
+import type { DeadLetterInput, EmitResult, IngestRecord, Metrics, RejectedRecord } from './sources/types.js';
 
 /** Dead letters keep at most this much of the raw record. */
 export const MAX_DEAD_LETTER_RAW_BYTES = 64 * 1024;
@@ -28,16 +28,6 @@ export interface PipelineOptions {
   readonly metrics: Metrics;
   /** Injected for tests; defaults to the wall clock. */
   readonly now?: () => Date;
-}
-
-export interface DeadLetterInput {
-  origin: string;
-  orgId?: string;
-  parser?: string;
-  code: string;
-  reason: string;
-  raw: string;
-  receivedAt: Date;
 }
 
 export class IngestPipeline {
@@ -69,6 +59,7 @@ export class IngestPipeline {
         letters.push(this.letter({
           origin: record.origin, orgId: record.orgId, parser: record.parser,
           code: outcome.code, reason: outcome.reason, raw: record.raw ?? record.text, receivedAt: record.receivedAt,
+          ...(record.stableId !== undefined ? { stableId: record.stableId } : {}),
         }));
       }
     });
@@ -76,7 +67,8 @@ export class IngestPipeline {
     this.options.metrics.increment('collector.events_accepted', {}, events.length);
     for (const r of rejected) this.options.metrics.increment('collector.records_dropped', { reason: r.code });
     // Dead letters first: if the events then fail, the sender is told nothing was taken and resends;
-    // a repeated dead letter is harmless, events stored under a failed answer would be duplicated.
+    // its dead letters come again under the same ids where the records have stable ones (and are cheap
+    // where they do not), whereas events stored under a failed answer would be duplicated.
     if (letters.length) await this.options.bus.publish(Topics.deadLetters, letters);
     if (events.length) await this.options.bus.publish(Topics.events, events);
     return { accepted, rejected };
@@ -95,7 +87,8 @@ export class IngestPipeline {
   private letter(input: DeadLetterInput): BusMessage<DeadLetter> {
     const raw = cutRaw(input.raw);
     const value: DeadLetter = {
-      id: uuidv7(),
+      // A record refused again (a resend, a re-read after a crash) gets the same id, so the store keeps it once.
+      id: input.stableId !== undefined ? stableId('dead-letter', input.stableId) : uuidv7(),
       receivedAt: input.receivedAt.toISOString(),
       source: input.origin,
       code: input.code,

@@ -25,7 +25,7 @@
 import { z } from 'zod';
 import { stableId, uuidv7 } from '../../core/ids.js';
 import { parseSyslog } from '../framing/syslog.js';
-import type { IngestRecord, SourceContext, TokenGrant } from '../sources/types.js';
+import type { DeadLetterInput, IngestRecord, TokenGrant } from '../sources/types.js';
 
 export const FORWARD_MEDIA_TYPE = 'application/vnd.iisa.forward+ndjson';
 
@@ -58,7 +58,6 @@ export const SpoolEntrySchema = z.strictObject({
 });
 export type SpoolEntry = z.output<typeof SpoolEntrySchema>;
 
-type DeadLetterInput = Parameters<SourceContext['deadLetter']>[0];
 
 function encode(entry: SpoolEntry): Buffer {
   return Buffer.from(JSON.stringify(entry), 'utf8');
@@ -89,7 +88,8 @@ export function deadLetterEntry(letter: DeadLetterInput & { orgId: string; parse
     org: letter.orgId,
     parser: letter.parser,
     record: {
-      id: uuidv7(),
+      // A letter with a stable id (a file offset) keeps it, so a re-read after a crash is one dead letter at the node.
+      id: letter.stableId ?? uuidv7(),
       text: letter.raw,
       receivedAt: letter.receivedAt.toISOString(),
       stream: letter.origin.slice(0, 1024) || 'unknown',
@@ -152,7 +152,9 @@ export function readForwardedLine(line: string, grant: TokenGrant, options: { re
   if ('endStream' in wire) return { kind: 'end', stream };
 
   const receivedAt = new Date(wire.receivedAt);
-  const base = { origin: options.origin, orgId: grant.orgId, parser: grant.parser, receivedAt };
+  // The id a record of this line gets (the org is part of it): its dead letter is made from it too, so a resent batch adds none.
+  const id = stableId('forwarded', grant.orgId, wire.id);
+  const base = { origin: options.origin, orgId: grant.orgId, parser: grant.parser, receivedAt, stableId: id };
   if (wire.deadLetter) {
     const { code, reason, origin } = wire.deadLetter;
     return { kind: 'letter', letter: { ...base, code, reason: `${reason} (at the forwarding collector, ${origin})`, raw: wire.text } };
@@ -174,7 +176,7 @@ export function readForwardedLine(line: string, grant: TokenGrant, options: { re
       parser: grant.parser,
       stream,
       // The org is part of the id: a token of one org can never overwrite or shadow another org's events.
-      stableId: stableId('forwarded', grant.orgId, wire.id),
+      stableId: id,
       origin: options.origin,
       extra: { 'input.type': 'http', ...wire.extra },
     },

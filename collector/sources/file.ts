@@ -407,13 +407,19 @@ export class FileSource implements Source {
         await this.ctx.deadLetter({
           origin: this.origin, orgId: this.config.org, parser: this.config.parser, code: 'too-large',
           reason: `line at offset ${frame.start} longer than maxLineBytes (${this.config.maxLineBytes}); first bytes kept`,
-          raw: frame.head, receivedAt: new Date(),
+          raw: frame.head, receivedAt: new Date(), stableId: this.frameId(file, frame.start),
         });
         continue;
       }
       this.emitFrames([frame], file);
       if (this.pending.length >= this.config.batchMaxRecords) await this.flush(frame.end);
     }
+  }
+
+  /** The id of the record at `start` of the file: the same on every read of it, so the store keeps one copy (of its event or its dead letter). */
+  private frameId(file: OpenFile, start: number): string {
+    // Org and parser too: sources on one file for different orgs or parsers must not collide in the store.
+    return stableId(this.config.org, this.config.parser, file.identity.dev, file.identity.ino, start, file.identity.birth, this.generation);
   }
 
   /** Queue line frames as records (oversized frames cannot occur from `flush()`). */
@@ -428,8 +434,7 @@ export class FileSource implements Source {
         orgId: this.config.org,
         parser: this.config.parser,
         stream: this.stream,
-        // Org and parser too: sources on one file for different orgs or parsers must not collide in the store.
-        stableId: stableId(this.config.org, this.config.parser, file.identity.dev, file.identity.ino, frame.start, file.identity.birth, this.generation),
+        stableId: this.frameId(file, frame.start),
         origin: this.origin,
         extra: { 'log.file.path': this.path, 'log.offset': frame.start, 'input.type': 'file' },
       });

@@ -58,6 +58,23 @@ export interface EmitResult {
   readonly rejected: readonly RejectedRecord[];
 }
 
+/** A record a source refused itself (too large, undecodable), to keep as a dead letter. */
+export interface DeadLetterInput {
+  origin: string;
+  orgId?: string;
+  parser?: string;
+  code: string;
+  reason: string;
+  raw: string;
+  receivedAt: Date;
+  /**
+   * The record's stable id, when it has one (a file offset, a forwarded
+   * record's id): the dead letter's id is made from it, so a record refused
+   * again after a resend or a re-read is kept once, as its event would be.
+   */
+  stableId?: string;
+}
+
 /**
  * What a source may call. A source may also reject a record itself before
  * emitting it (too large, undecodable): it calls `deadLetter` so the raw
@@ -65,7 +82,7 @@ export interface EmitResult {
  */
 export interface SourceContext {
   emit(records: readonly IngestRecord[], options?: EmitOptions): Promise<EmitResult>;
-  deadLetter(letter: { origin: string; orgId?: string; parser?: string; code: string; reason: string; raw: string; receivedAt: Date }): Promise<void>;
+  deadLetter(letter: DeadLetterInput): Promise<void>;
   /** Forget per-stream parser state (connection closed, file rotated). */
   endStream(stream: string): void;
   /** Directory this node keeps state in (file offsets live under it). */

@@ -19,13 +19,13 @@
  * conditions iisa indicators cannot express, so such indicators are skipped
  * whole, with the reason, never approximated.
  */
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GradeSchema, type Grade } from '../../core/alert.js';
 import { TargetsSchema, type Advisory, type Indicators, type Targets } from '../../core/federation/messages.js';
 import { stableId } from '../../core/ids.js';
 import { canonicalIp, ipFamily } from '../../core/ip.js';
 import { parseRuleText } from '../../detector/sigma/parse.js';
+import { parseYamlDocuments } from '../../detector/sigma/parse/yaml.js';
 import { CoordinationError } from './context.js';
 import { IndicatorError } from './indicators.js';
 
@@ -149,13 +149,11 @@ function ipPattern(value: string): PatternedValue {
 }
 
 function sigmaTitle(text: string, index: number): string {
-  try {
-    const doc: unknown = parseYaml(text);
-    const title = (doc as { title?: unknown } | null)?.title;
-    if (typeof title === 'string' && title.trim() !== '') return `Sigma rule: ${title.trim()}`;
-  } catch {
-    // A rule whose YAML does not parse still exports; only its name is generic.
-  }
+  // The Sigma loader's own reader (nesting measured first, aliases capped), never throwing: a rule whose
+  // YAML does not read still exports, only its name is generic.
+  const doc = parseYamlDocuments(text)[0]?.value;
+  const title = (doc as { title?: unknown } | null | undefined)?.title;
+  if (typeof title === 'string' && title.trim() !== '') return `Sigma rule: ${title.trim()}`;
   return `Sigma rule ${index + 1}`;
 }
 

@@ -106,6 +106,17 @@ describe('IngestPipeline', () => {
       expect(metrics.get('collector.records_dropped', { reason: 'schema' })).to.equal(1);
     });
 
+    it('gives the dead letter of a record with a stable id the same id each time it is refused, apart from its event id', async () => {
+      const id = 'a1b2c3d4-0000-0000-0000-000000000002';
+      await pipeline.emit([rec('{not json', { stableId: id }), rec('{not json'), rec('{not json')]);
+      await pipeline.emit([rec('{not json', { stableId: id })]);
+      expect(letters).to.have.length(4);
+      expect(letters[3].id).to.equal(letters[0].id);
+      expect(letters[0].id).to.not.equal(id);
+      // Without a stable id, each refusal is its own letter.
+      expect(new Set(letters.slice(0, 3).map((l) => l.id)).size).to.equal(3);
+    });
+
     it('turns a parser that throws into a dead letter, not a lost batch', async () => {
       const result = await pipeline.emit([rec('ok', { parser: 'counting' }), rec('boom', { parser: 'counting' }), rec('ok', { parser: 'counting' })]);
       expect(result.accepted).to.equal(2);
@@ -168,6 +179,14 @@ describe('IngestPipeline', () => {
       expect(letters).to.have.length(1);
       expect(letters[0]).to.deep.include({ code: 'bad-token', source: 'http', raw: 'line' });
       expect(letters[0].orgId).to.equal(undefined);
+    });
+
+    it('makes the id of a refused record from its stable id, as emit does', async () => {
+      const stableId = 'a1b2c3d4-0000-0000-0000-000000000003';
+      await pipeline.deadLetter({ origin: 'file:/var/log/a.log', code: 'too-large', reason: 'long', raw: 'x', receivedAt: received, stableId });
+      await pipeline.emit([rec('{not json', { stableId })]);
+      expect(letters).to.have.length(2);
+      expect(letters[0].id).to.equal(letters[1].id);
     });
   });
 });

@@ -292,6 +292,19 @@ describe('FileSource', () => {
       expect(ctx.deadLetters[0]).to.include({ code: 'too-large', orgId: 'ent-a', origin: `file:${path}` });
       await waitFor(() => saved()?.offset === 4 + 5001 + 4, 5000, 'the offset past it');
     });
+
+    it('gives an over-long line the same dead-letter id when it is read again, and none its neighbours have', async () => {
+      writeFileSync(path, `ok1\n${'x'.repeat(5000)}\n`);
+      await tail({ maxLineBytes: 100 });
+      await waitFor(() => ctx.deadLetters.length === 1 && ctx.records.length === 1, 5000, 'the line and the dead letter');
+      const again = new RecordingSourceContext({ dataDir: join(dir, 'other-data') });
+      await tail({ maxLineBytes: 100 }, again);
+      await waitFor(() => again.deadLetters.length === 1, 5000, 'the dead letter again');
+      const id = ctx.deadLetters[0].stableId;
+      expect(id).to.be.a('string');
+      expect(again.deadLetters[0].stableId).to.equal(id);
+      expect(id).to.not.equal(ctx.records[0].stableId);
+    });
   });
 
   describe('stop', () => {

@@ -130,6 +130,27 @@ describe('http source: forwarded records', function () {
     expect(letters.some((l) => l.code === 'too-large' && long.startsWith(l.raw) && l.raw.length > 0)).to.equal(true);
   });
 
+  it('keeps the dead letters of a batch sent twice (its answer lost) once, as it does its events', async () => {
+    const refusedThere = wire('dl-twice-1', 'refused at the collector, sent twice', {
+      deadLetter: { code: 'too-large', reason: 'line at offset 0 longer than maxLineBytes', origin: 'file:/var/log/a.log' },
+    });
+    const unreadable = wire('dl-twice-2', '{"unreadable here, sent twice"');
+    const tooLong = wire('dl-twice-3', `{"sent twice":"${'y'.repeat(3000)}"}`);
+    const lines = [refusedThere, unreadable, tooLong, wire('dl-twice-4', ecsLine(7))];
+    const first = await post(TOKENS.ecsA, lines);
+    expect(first.status).to.equal(422);
+    expect(first.body.rejected!.map((r) => r.line)).to.deep.equal([2]);
+    expect((await post(TOKENS.ecsA, lines)).status).to.equal(422);
+    const letters = await node.store.searchDeadLetters({ orgIds: [ORG_A], limit: 1000 });
+    expect(letters.filter((l) => l.raw === 'refused at the collector, sent twice')).to.have.length(1);
+    expect(letters.filter((l) => l.raw.includes('unreadable here, sent twice'))).to.have.length(1);
+    expect(letters.filter((l) => l.raw.startsWith('{"sent twice"'))).to.have.length(1);
+    expect(await eventsWithSeq(ORG_A, '7')).to.have.length(1);
+    // Another org's batch with the same collector ids is its own.
+    expect((await post(TOKENS.ecsB, [refusedThere])).status).to.equal(200);
+    expect((await node.store.searchDeadLetters({ orgIds: [ORG_B], limit: 1000 })).filter((l) => l.raw === 'refused at the collector, sent twice')).to.have.length(1);
+  });
+
   it('takes an end-of-stream line without storing anything for it', async () => {
     const before = await node.store.countEvents({ orgIds: [ORG_A] });
     const res = await post(TOKENS.ecsA, [JSON.stringify({ endStream: 'file:/var/log/a.log' })]);
