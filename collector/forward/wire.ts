@@ -129,7 +129,8 @@ export type ForwardedItem =
   | { readonly kind: 'record'; readonly record: IngestRecord }
   | { readonly kind: 'letter'; readonly letter: DeadLetterInput }
   | { readonly kind: 'end'; readonly stream: string }
-  | { readonly kind: 'invalid'; readonly code: string; readonly reason: string };
+  /** `stableId`: the id a record of the line would get, when the line names one (its dead letter keeps it). */
+  | { readonly kind: 'invalid'; readonly code: string; readonly reason: string; readonly stableId?: string };
 
 /**
  * Read one line of a forwarded body at the receiving node. The grant (from
@@ -145,7 +146,12 @@ export function readForwardedLine(line: string, grant: TokenGrant, options: { re
   const parsed = WireRecordSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { kind: 'invalid', code: 'bad-record', reason: `not a forwarded record: ${issue.path.join('.') || '(top level)'}: ${issue.message}` };
+    // A resent batch brings the same refused line again: under the id it names, it stays one dead letter.
+    const named = typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'string' ? value.id : undefined;
+    return {
+      kind: 'invalid', code: 'bad-record', reason: `not a forwarded record: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+      ...(named !== undefined ? { stableId: stableId('forwarded', grant.orgId, named) } : {}),
+    };
   }
   const wire = parsed.data;
   const stream = `forward:${grant.tokenId}:${'endStream' in wire ? wire.endStream : wire.stream}`;

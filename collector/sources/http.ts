@@ -203,7 +203,10 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
       } else {
         ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: read.code });
         rejected.push({ line: item.line, code: read.code, reason: read.reason });
-        letters.push(ctx.deadLetter({ origin, orgId: grant.orgId, parser: grant.parser, code: read.code, reason: read.reason, raw: item.text.slice(0, DEAD_LETTER_RAW_BYTES), receivedAt }));
+        letters.push(ctx.deadLetter({
+          origin, orgId: grant.orgId, parser: grant.parser, code: read.code, reason: read.reason, raw: item.text.slice(0, DEAD_LETTER_RAW_BYTES), receivedAt,
+          ...(read.stableId !== undefined ? { stableId: read.stableId } : {}),
+        }));
       }
       continue;
     }

@@ -71,6 +71,8 @@ export interface DeadLetterInput {
    * The record's stable id, when it has one (a file offset, a forwarded
    * record's id): the dead letter's id is made from it, so a record refused
    * again after a resend or a re-read is kept once, as its event would be.
+   * (On Elasticsearch once per daily index: dead letters go by receive time,
+   * so a re-read on another day is a second copy.)
    */
   stableId?: string;
 }

@@ -5,9 +5,10 @@
  * searches. Each job is a no-op where it has nothing to do (no enterprise
  * served, no task, no scheduled rule), so every node runs the same set.
  *
- * Run them in one process per node: with several detector processes
- * sharing a store, the task and alert writes stay correct
- * (compare-and-set, deterministic ids) but the work is done several times.
+ * Several detector processes of one node (scaled out, sharing a store) run
+ * each scheduled time once between them: the first to claim it in the
+ * store runs it (./run-claims.ts); the task and alert writes would stay
+ * correct anyway (compare-and-set, deterministic ids), only done N times.
  */
 import { z } from 'zod';
 import type { Logger } from '../../collector/sources/types.js';
@@ -21,6 +22,7 @@ import { eventSearchFor } from './event-search.js';
 import { AlertBookHitRecorder } from './hit-recorder.js';
 import { postureJob } from './posture.js';
 import { ReloadJobName, RuleReloadExpression, ScheduledSearches } from './scheduled-searches.js';
+import { CLAIMS_KEPT_DAYS, StoreRunClaims } from './run-claims.js';
 import { JobScheduler, cronProblem } from './scheduler.js';
 import { silenceJob } from './silence.js';
 
@@ -93,7 +95,9 @@ const DAY_MS = 86_400_000;
 export async function startJobs(deps: JobsDeps): Promise<JobScheduler> {
   const { config, ctx, tasks, alerts } = deps;
   const log = deps.log ?? ctx.log;
-  const scheduler = new JobScheduler({ log, ...(config.timezone ? { timezone: config.timezone } : {}) });
+  // Detector processes of one node that share its store run each scheduled time once between them.
+  const claims = new StoreRunClaims(ctx.store, ctx.nodeId);
+  const scheduler = new JobScheduler({ log, claims, ...(config.timezone ? { timezone: config.timezone } : {}) });
   const hits = new AlertBookHitRecorder(ctx, alerts);
   const silenceMs = config.silenceMinutes * MINUTE_MS;
   const lookbackMs = config.lookbackHours * HOUR_MS;
@@ -109,8 +113,9 @@ export async function startJobs(deps: JobsDeps): Promise<JobScheduler> {
     // A nonce's sort key is its expiry: past it, the link auth refuses the request anyway.
     const nonces = await ctx.store.deleteDocumentsBefore(Collections.nonces, now.toISOString());
     // Bookkeeping that grows with traffic goes with the data it is about: hit links (by hit time),
-    // posture history (by period end), the security log (by time) and link feeds (by their ms
-    // sequence; a child away longer than the retention misses what expired). Alerts, their audit
+    // posture history (by period end), the security log (by time), link feeds (by their ms
+    // sequence; a child away longer than the retention misses what expired); job run claims go
+    // after CLAIMS_KEPT_DAYS whatever the retention. Alerts, their audit
     // trails, advisories and tasks are the record of what happened and are kept.
     const iso = cutoff.toISOString();
     const documents = {
@@ -118,6 +123,7 @@ export async function startJobs(deps: JobsDeps): Promise<JobScheduler> {
       posture: await ctx.store.deleteDocumentsBefore(Collections.posture, iso),
       securityLog: await ctx.store.deleteDocumentsBefore(Collections.securityLog, iso),
       feed: await ctx.store.deleteDocumentsBefore(Collections.feed, String(cutoff.getTime()).padStart(15, '0')),
+      jobRuns: await ctx.store.deleteDocumentsBefore(Collections.jobRuns, new Date(now.getTime() - CLAIMS_KEPT_DAYS * DAY_MS).toISOString()),
       // Who changed what is kept at least 180 days whatever the data retention (network logs: six months).
       auditLog: await ctx.store.deleteDocumentsBefore(Collections.auditLog, new Date(now.getTime() - Math.max(deps.retentionDays, 180) * DAY_MS).toISOString()),
     };
@@ -137,7 +143,8 @@ export async function startJobs(deps: JobsDeps): Promise<JobScheduler> {
         settleMs: config.scheduledSearchSettleMinutes * MINUTE_MS,
       });
       await searches.reload();
-      scheduler.register(ReloadJobName, RuleReloadExpression, () => searches.reload());
+      // Every process reloads its own scheduled rules.
+      scheduler.register(ReloadJobName, RuleReloadExpression, () => searches.reload(), { claimed: false });
       scheduler.onStop(() => search.close());
     }
   }

@@ -8,9 +8,14 @@
  * thrown out of the timer, and the job runs again next time. `runNow` runs a
  * job at once (an operator, a test) and resolves with its result; it waits
  * for a run in progress first, so runs never overlap either way.
+ *
+ * With `claims`, a scheduled time runs only where it was claimed
+ * (./run-claims.ts), so processes of one node sharing a store run it once
+ * between them; a job registered with `claimed: false` runs everywhere.
  */
 import { createTask, validateDetailed, type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../../collector/sources/types.js';
+import type { RunClaims } from './run-claims.js';
 
 /** How one run ended, for the status endpoint. */
 export interface JobRun {
@@ -33,6 +38,10 @@ export interface JobStatus {
   readonly failures: number;
   /** Scheduled times skipped because the previous run was still going. */
   readonly skipped: number;
+  /** Scheduled times another process of the node had claimed; with `claims` only. */
+  readonly ranElsewhere: number;
+  /** Scheduled times not run because the claim could not be made (the store failed; logged with the cause). */
+  readonly unclaimed: number;
   readonly lastRun?: JobRun;
   /** ISO time of the next scheduled run; absent while the scheduler is not started. */
   readonly nextRun?: string;
@@ -42,6 +51,22 @@ export interface JobSchedulerOptions {
   readonly log: Logger;
   /** IANA time zone the expressions are read in (default: the host's). */
   readonly timezone?: string;
+  /**
+   * Asked before each scheduled run (never a manual one) whether this
+   * process runs that time (./run-claims.ts): processes of one node that
+   * share a store run each scheduled time once between them. Absent: every
+   * scheduled time runs here.
+   */
+  readonly claims?: RunClaims;
+}
+
+export interface RegisterOptions {
+  /**
+   * Whether a scheduled time must be claimed (JobSchedulerOptions.claims)
+   * before it runs here (default true). False for a job whose work is this
+   * process's own (reloading its rules): it runs in every process.
+   */
+  readonly claimed?: boolean;
 }
 
 interface Job {
@@ -49,10 +74,13 @@ interface Job {
   readonly expression: string;
   readonly run: () => Promise<unknown>;
   readonly task: ScheduledTask;
+  readonly claimed: boolean;
   current: Promise<unknown> | undefined;
   runs: number;
   failures: number;
   skipped: number;
+  ranElsewhere: number;
+  unclaimed: number;
   lastRun: JobRun | undefined;
 }
 
@@ -80,7 +108,7 @@ export class JobScheduler {
     this.cronLog = {
       info: (m) => log.info(m, { component: 'node-cron' }),
       warn: (m) => log.warn(m, { component: 'node-cron' }),
-      error: (m) => log.error(text(m), { component: 'node-cron' }),
+      error: (m, err) => log.error(text(m), { component: 'node-cron', ...(err ? { error: err } : {}) }),
       debug: () => undefined,
     };
   }
@@ -90,15 +118,18 @@ export class JobScheduler {
    * cron expression (the message names both). A job registered after
    * `start()` is scheduled at once.
    */
-  register(name: string, expression: string, run: () => Promise<unknown>): void {
+  register(name: string, expression: string, run: () => Promise<unknown>, options: RegisterOptions = {}): void {
     if (this.stopping) throw new Error(`job ${name}: the scheduler is stopped`);
     if (this.jobs.has(name)) throw new Error(`job ${name} is already registered`);
     const problem = cronProblem(expression);
     if (problem !== undefined) throw new Error(`job ${name}: "${expression}" is not a cron expression: ${problem}`);
-    const task = createTask(expression, () => this.fire(name), {
+    // node-cron hands the scheduled time (whole seconds), the same in every process: what a claim is for.
+    const task = createTask(expression, (context) => this.fire(name, context.date), {
       name, unref: true, logger: this.cronLog, ...(this.options.timezone ? { timezone: this.options.timezone } : {}),
     });
-    this.jobs.set(name, { name, expression, run, task, current: undefined, runs: 0, failures: 0, skipped: 0, lastRun: undefined });
+    this.jobs.set(name, {
+      name, expression, run, task, claimed: options.claimed ?? true, current: undefined, runs: 0, failures: 0, skipped: 0, ranElsewhere: 0, unclaimed: 0, lastRun: undefined,
+    });
     if (this.started) void task.start();
   }
 
@@ -163,15 +194,15 @@ export class JobScheduler {
       const next = this.started && !this.stopping ? job.task.getNextRun() : null;
       return {
         name: job.name, expression: job.expression, running: job.current !== undefined,
-        runs: job.runs, failures: job.failures, skipped: job.skipped,
+        runs: job.runs, failures: job.failures, skipped: job.skipped, ranElsewhere: job.ranElsewhere, unclaimed: job.unclaimed,
         ...(job.lastRun ? { lastRun: job.lastRun } : {}),
         ...(next ? { nextRun: next.toISOString() } : {}),
       };
     });
   }
 
-  /** A scheduled time came: run unless the previous run is still going. Never rejects. */
-  private async fire(name: string): Promise<void> {
+  /** A scheduled time came: run unless the previous run is still going, or another process claimed the time. Never rejects. */
+  private async fire(name: string, slot: Date): Promise<void> {
     const job = this.jobs.get(name);
     if (!job || this.stopping) return;
     if (job.current) {
@@ -179,7 +210,31 @@ export class JobScheduler {
       this.options.log.warn('job still running; this scheduled run is skipped', { job: name, skipped: job.skipped });
       return;
     }
-    await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
+    const claims = job.claimed ? this.options.claims : undefined;
+    if (!claims) {
+      await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
+      return;
+    }
+    // The claim is part of the run (`current` from here on): a runNow or stop() waits for it.
+    const claiming = this.claim(job, claims, slot);
+    job.current = claiming;
+    const mine = await claiming;
+    // The run takes over `current` at once (execute sets it before anything else runs), so nothing slips in between.
+    job.current = undefined;
+    if (mine && !this.stopping) await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
+  }
+
+  /** Whether this process runs the job's scheduled time `slot`; false when another claimed it or the claim failed (counted, logged). */
+  private async claim(job: Job, claims: RunClaims, slot: Date): Promise<boolean> {
+    try {
+      const mine = await claims.shouldRun(`${job.name}:${slot.toISOString()}`);
+      if (!mine) job.ranElsewhere++;
+      return mine;
+    } catch (error) {
+      job.unclaimed++;
+      this.options.log.error('could not claim a scheduled run; this time is skipped', { job: job.name, slot: slot.toISOString(), error });
+      return false;
+    }
   }
 
   /** One run; `current` is set before the job's code starts, so a concurrent caller sees it. */

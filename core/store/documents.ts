@@ -136,6 +136,8 @@ export const Collections = {
   securityLog: 'security-log',
   detections: 'detections',
   jobState: 'job-state',
+  /** Claims of scheduled job runs: one process of a node runs each scheduled time (console/jobs/run-claims.ts). */
+  jobRuns: 'job-runs',
   sources: 'sources',
   users: 'users',
   sessions: 'sessions',

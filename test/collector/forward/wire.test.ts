@@ -34,6 +34,10 @@ describe('forward wire ids', () => {
     expect(record.record.stableId).to.be.a('string');
     expect(refusedThere.letter.stableId).to.equal(record.record.stableId);
     expect(refusedHere.letter.stableId).to.equal(record.record.stableId);
+    // A line the node refuses as no forwarded record still names its id: its dead letter keeps the record's.
+    const notARecord = readForwardedLine(line('short', { extra: { 'org.id': 'org-b' } }), grant, options);
+    expect(notARecord.kind === 'invalid' && notARecord.stableId).to.equal(record.record.stableId);
+    expect(readForwardedLine('{"text":"no id"}', grant, options)).to.not.have.property('stableId');
     // The org is part of it: another org's line with the same collector id is another record.
     const other = readForwardedLine(line('short'), { ...grant, orgId: 'org-b' }, options);
     if (other.kind !== 'record') throw new Error('unexpected kind');

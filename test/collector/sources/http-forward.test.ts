@@ -136,15 +136,17 @@ describe('http source: forwarded records', function () {
     });
     const unreadable = wire('dl-twice-2', '{"unreadable here, sent twice"');
     const tooLong = wire('dl-twice-3', `{"sent twice":"${'y'.repeat(3000)}"}`);
-    const lines = [refusedThere, unreadable, tooLong, wire('dl-twice-4', ecsLine(7))];
+    const notARecord = wire('dl-twice-5', 'a field outside the list, sent twice', { extra: { 'org.id': ORG_B } });
+    const lines = [refusedThere, unreadable, tooLong, wire('dl-twice-4', ecsLine(7)), notARecord];
     const first = await post(TOKENS.ecsA, lines);
     expect(first.status).to.equal(422);
-    expect(first.body.rejected!.map((r) => r.line)).to.deep.equal([2]);
+    expect(first.body.rejected!.map((r) => r.line)).to.deep.equal([2, 5]);
     expect((await post(TOKENS.ecsA, lines)).status).to.equal(422);
     const letters = await node.store.searchDeadLetters({ orgIds: [ORG_A], limit: 1000 });
     expect(letters.filter((l) => l.raw === 'refused at the collector, sent twice')).to.have.length(1);
     expect(letters.filter((l) => l.raw.includes('unreadable here, sent twice'))).to.have.length(1);
     expect(letters.filter((l) => l.raw.startsWith('{"sent twice"'))).to.have.length(1);
+    expect(letters.filter((l) => l.raw.includes('a field outside the list, sent twice'))).to.have.length(1);
     expect(await eventsWithSeq(ORG_A, '7')).to.have.length(1);
     // Another org's batch with the same collector ids is its own.
     expect((await post(TOKENS.ecsB, [refusedThere])).status).to.equal(200);
