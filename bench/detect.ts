@@ -5,7 +5,9 @@
  *
  * Rule counts: simulator traffic of every format (background and attacks),
  * parsed by the collector's parsers once, before timing; the matcher alone
- * is timed, on one core (this process). Rules: iisa's own rules first, then
+ * is timed, on one core (this process), and then routing alone on the same
+ * events (what the rule count costs before any prefilter or rule runs, and
+ * what that leaves of issue 3's aim). Rules: iisa's own rules first, then
  * SigmaHQ rules (../shared/corpora/sigmahq/rules, in file order) up to the
  * count — the realistic shape of a deployment that adds the public rule set.
  *
@@ -64,6 +66,12 @@ interface RunResult {
   hits: number;
 }
 
+/** A rule count's figures: the matcher's run, and routing alone on the same events. */
+interface CountResult extends RunResult {
+  /** Wall time per event of routing alone (StreamMatcher.routedRules), median of the passes. */
+  routingMicros: number;
+}
+
 /** Issue 7's targets, one core. */
 const TARGET_100_RULES = 300_000;
 const TARGET_SIGMAHQ = 30_000;
@@ -95,15 +103,20 @@ function detectorTarget(detector: Detector): Target {
  * PASS_SECONDS. With a profile path: a CPU profile (node:inspector) of the
  * timed passes only (warm-up, loading and event generation stay out of it).
  */
-async function run(target: Target, sample: readonly EcsEvent[], passes: number, profile?: string): Promise<RunResult> {
+/** Two warm-up passes of `pass` (JIT, placeholder caches); returns how many times a timed pass repeats it to last ~PASS_SECONDS. */
+function warmUp(pass: () => void): number {
   let warm = 0;
-  for (let pass = 0; pass < 2; pass++) {
+  for (let i = 0; i < 2; i++) {
     const started = process.hrtime.bigint();
-    for (const e of sample) target.process(e);
+    pass();
     warm = Number(process.hrtime.bigint() - started) / 1e9;
   }
   // A pass of a few milliseconds is mostly noise (GC, timer, JIT): repeat the events so a pass lasts ~PASS_SECONDS.
-  const repeats = Math.max(1, Math.ceil(PASS_SECONDS / Math.max(warm, 1e-6)));
+  return Math.max(1, Math.ceil(PASS_SECONDS / Math.max(warm, 1e-6)));
+}
+
+async function run(target: Target, sample: readonly EcsEvent[], passes: number, profile?: string): Promise<RunResult> {
+  const repeats = warmUp(() => { for (const e of sample) target.process(e); });
   (globalThis as { gc?: () => void }).gc?.();
   let hits = 0;
   target.resetStats();
@@ -140,6 +153,22 @@ async function run(target: Target, sample: readonly EcsEvent[], passes: number, 
     unfiltered: stats.unfiltered,
     hits: Math.round(hits / (passes * repeats)),
   };
+}
+
+/**
+ * Routing alone (each event to its logsources' rules, nothing evaluated), as
+ * `run` times a target: two warm-up passes, then the median of `passes`.
+ * What the rule count costs before any prefilter or rule runs.
+ */
+function routingMicros(matcher: StreamMatcher, sample: readonly EcsEvent[], passes: number): number {
+  const repeats = warmUp(() => { for (const e of sample) matcher.routedRules(e); });
+  const micros: number[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    const started = process.hrtime.bigint();
+    for (let r = 0; r < repeats; r++) for (const e of sample) matcher.routedRules(e);
+    micros.push(Number(process.hrtime.bigint() - started) / 1e3 / (sample.length * repeats));
+  }
+  return median(micros.sort((a, b) => a - b));
 }
 
 /** Per kind of event: its cost and how many rules it reaches (timed on the warm target, after the headline passes). */
@@ -245,7 +274,28 @@ async function runSigmaHq(ruleSet: RuleSet, files: number, loadSeconds: number, 
   return { files, ruleSet, loadSeconds, compileSeconds, detector, run: result, events: events.length, hostShare, byKind: costByKind(target, groups) };
 }
 
-function countsSection(results: readonly RunResult[], sampleSize: number, ownRules: number, passes: number): string[] {
+/**
+ * What routing alone leaves of the aim (issue 3: the largest rule count at
+ * half the smallest's rate at least): the largest count's routing cost, over
+ * and above the smallest's, set against the smallest's whole cost per event.
+ */
+function routingBound(results: readonly CountResult[]): string[] {
+  const first = results[0];
+  const last = results[results.length - 1];
+  if (results.length < 2) return [];
+  const whole = 1e6 / first.eventsPerSecond;
+  const extra = Math.max(0, last.routingMicros - first.routingMicros);
+  const ceiling = whole / (whole + extra);
+  const budget = 2 * whole - last.routingMicros;
+  return [
+    `Routing alone (each event to the rules of its logsources, nothing evaluated; same passes): ${results.map((r) => `${r.routingMicros.toFixed(2)} µs per event with ${r.rules} rules`).join(', ')}. ` +
+      `A ${first.rules}-rule event costs ${whole.toFixed(2)} µs in all, so with ${last.rules} rules routing's extra ${extra.toFixed(2)} µs alone would hold the rate to ${ceiling.toFixed(2)} of the ${first.rules}-rule rate if prefilters and rules cost nothing; ` +
+      `at half the ${first.rules}-rule rate, prefilters and rules would have ${budget.toFixed(2)} µs per event left (they take ${(1e6 / last.eventsPerSecond - last.routingMicros).toFixed(2)}).`,
+    '',
+  ];
+}
+
+function countsSection(results: readonly CountResult[], sampleSize: number, ownRules: number, passes: number): string[] {
   const base = results[0].eventsPerSecond;
   const at100 = results.find((r) => r.rules === 100);
   return [
@@ -256,6 +306,7 @@ function countsSection(results: readonly RunResult[], sampleSize: number, ownRul
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.rules} | ${r.active} | ${fmt(r.eventsPerSecond)} | ${fmt(r.worst)}..${fmt(r.best)} | ${(r.eventsPerSecond / base).toFixed(2)} | ${r.evaluationsPerEvent.toFixed(2)} | ${r.skippedPerEvent.toFixed(2)} | ${r.unfiltered} |`),
     '',
+    ...routingBound(results),
     ...(at100 ? [`Target (issue 7, \`detect_100_rules_eps\`): 100 rules, one core, ≥ ${fmt(TARGET_100_RULES)} events/s; measured ${fmt(at100.eventsPerSecond)} (${at100.eventsPerSecond >= TARGET_100_RULES ? 'met' : 'not met'}).`, ''] : []),
   ];
 }
@@ -328,14 +379,14 @@ async function main(): Promise<void> {
     const pool: DetectionRule[] = [...own.rules, ...public_.rules];
     const sample = simulatorEvents(Number(values.events), registry);
     const counts = [10, 100, 1000];
-    const results: RunResult[] = [];
+    const results: CountResult[] = [];
     for (const n of counts) {
       const matcher = new StreamMatcher({ rules: pool.slice(0, n), mapping: loadDefaultMapping(), placeholders });
-      const r = await run(matcherTarget(matcher), sample, passes, n === counts[counts.length - 1] ? values.profile : undefined);
+      const r = { ...await run(matcherTarget(matcher), sample, passes, n === counts[counts.length - 1] ? values.profile : undefined), routingMicros: routingMicros(matcher, sample, passes) };
       process.stdout.write(
         `${String(n).padStart(5)} rules (${r.active} active): ${fmt(r.eventsPerSecond)} events/s median ` +
           `(${fmt(r.worst)}..${fmt(r.best)}), ${r.cpuMicrosPerEvent.toFixed(2)} µs CPU/event, ${r.evaluationsPerEvent.toFixed(2)} rule evaluations ` +
-          `and ${r.skippedPerEvent.toFixed(2)} prefilter skips per event\n`,
+          `and ${r.skippedPerEvent.toFixed(2)} prefilter skips per event; routing alone ${r.routingMicros.toFixed(2)} µs/event\n`,
       );
       results.push(r);
     }

@@ -86,6 +86,8 @@ export class StreamMatcher {
   private currentEvent: unknown = undefined;
   private currentHit: HitCallback | undefined = undefined;
   private currentHits = 0;
+  /** Rules reached by the event `routedRules` is routing. */
+  private routed = 0;
 
   constructor(options: StreamMatcherOptions) {
     const mapping = options.mapping ?? loadDefaultMapping();
@@ -160,6 +162,26 @@ export class StreamMatcher {
     }
     return this.currentHits;
   }
+
+  /**
+   * Route one event without evaluating any rule: the number of rules its
+   * logsources hold, before prefilters. Routing's cost on its own
+   * (bench/detect) and how many rules an event can reach.
+   */
+  routedRules(event: unknown): number {
+    this.routed = 0;
+    const previous = beginEvent();
+    try {
+      this.index.route(event, this.countRouted);
+    } finally {
+      endEvent(previous);
+    }
+    return this.routed;
+  }
+
+  private readonly countRouted = (bucket: Bucket<CompiledRule>): void => {
+    this.routed += bucket.rules.length;
+  };
 
   private readonly visit = (bucket: Bucket<CompiledRule>): void => {
     const event = this.currentEvent;

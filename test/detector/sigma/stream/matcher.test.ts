@@ -56,6 +56,16 @@ describe('StreamMatcher', () => {
       expect(matcher.stats()).to.include({ events: 2, evaluations: 3, hits: 3, rules: 1003, active: 1003, logsources: 3 });
     });
 
+    it('counts the rules routing reaches for an event without evaluating any', () => {
+      const windows = Array.from({ length: 50 }, () => catchAll('{ product: windows, category: process_creation }'));
+      const firewall = [catchAll('{ category: firewall }'), catchAll('{ category: firewall }'), rule(sel('dst_port: 80'), '{ category: firewall }')];
+      const matcher = new StreamMatcher({ rules: [...windows, ...firewall, catchAll('{ product: ics, service: modbus }')] });
+      expect(matcher.routedRules(iptables), 'before prefilters: the port-80 rule too').to.equal(3);
+      expect(matcher.routedRules(modbus)).to.equal(1);
+      expect(matcher.routedRules({ message: 'no logsource of ours' })).to.equal(0);
+      expect(matcher.stats()).to.include({ events: 0, evaluations: 0, hits: 0 });
+    });
+
     it('tests a rule once when the event reaches its logsource by several routes', () => {
       // iptables events are firewall events both by dataset and (here) by observer.type.
       const fw = catchAll('{ category: firewall }');
