@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,9 +27,9 @@ import { uuidv7 } from '../core/ids.js';
 import { OrgRegistry } from '../core/orgs.js';
 import { ElasticsearchStore } from '../core/store/elasticsearch/es-store.js';
 import { JsonLogger } from '../core/telemetry.js';
-import { ensureEngines, runEngines, type RunningEngines } from '../infra/engines-env.js';
+import { ensureEngines, runEngines, stateDir, type RunningEngines } from '../infra/engines-env.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
-import { processCpuSeconds } from './process-stats.js';
+import { groupCpuSeconds, machineCpuSeconds, processCpuSeconds } from './process-stats.js';
 import { machine, writeSection } from './report.js';
 import { DEFAULT_RESULTS_FILE, writeResults } from './results.js';
 import { simulatorEvents } from './sample-events.js';
@@ -43,6 +43,35 @@ interface RunResult {
   readonly ruleHits: number;
   /** CPU seconds the detector processes used, all together. */
   readonly detectorCpuSeconds: number;
+  /** Cores busy on average between 10 % and 90 % of the backlog: the whole machine, and who. */
+  readonly cores: CoreUse;
+}
+
+interface CoreUse {
+  readonly machine: number;
+  readonly detectors: number;
+  readonly elasticsearch: number;
+  readonly kafka: number;
+}
+
+/** CPU seconds so far of what shares the machine in a run (the engines by their process groups). */
+function cpuNow(children: readonly ChildProcess[], engines: { es?: number; kafka?: number }): CoreUse {
+  return {
+    machine: machineCpuSeconds().busy,
+    detectors: children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0),
+    elasticsearch: engines.es === undefined ? Number.NaN : groupCpuSeconds(engines.es),
+    kafka: engines.kafka === undefined ? Number.NaN : groupCpuSeconds(engines.kafka),
+  };
+}
+
+/** The process group infra/engines started an engine in (`es`, `kafka`), from its state file; undefined when not known. */
+function enginePgid(engine: 'es' | 'kafka'): number | undefined {
+  try {
+    const pgid = /^PGID=(\d+)$/m.exec(readFileSync(join(stateDir(), `${engine}.env`), 'utf8'))?.[1];
+    return pgid === undefined ? undefined : Number(pgid);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -99,6 +128,9 @@ async function run(detectors: number, events: readonly EcsEvent[], engines: Runn
     const high = Math.round(events.length * 0.9);
     let lowAt: number | undefined;
     let highAt: number | undefined;
+    const pgids = { es: enginePgid('es'), kafka: enginePgid('kafka') };
+    let lowCpu: CoreUse | undefined;
+    let highCpu: CoreUse | undefined;
     let lowCount = 0;
     let highCount = 0;
     const deadline = Date.now() + 30 * 60_000;
@@ -114,18 +146,41 @@ async function run(detectors: number, events: readonly EcsEvent[], engines: Runn
         lastReport = Date.now();
         process.stderr.write(`  ${detectors} detector(s): ${count.toLocaleString('en-US')} of ${events.length.toLocaleString('en-US')} events stored\n`);
       }
-      if (lowAt === undefined && count >= low) [lowAt, lowCount] = [Date.now(), count];
-      if (count >= high) [highAt, highCount] = [Date.now(), count];
+      if (lowAt === undefined && count >= low) [lowAt, lowCount, lowCpu] = [Date.now(), count, cpuNow(children, pgids)];
+      if (count >= high) [highAt, highCount, highCpu] = [Date.now(), count, cpuNow(children, pgids)];
     }
     const seconds = (highAt - lowAt!) / 1000;
     const cpu = children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0);
     const hits = (await store.searchRuleHits({ limit: 10_000 })).length;
-    return { detectors, eventsPerSecond: Math.round((highCount - lowCount) / seconds), seconds, ruleHits: hits, detectorCpuSeconds: cpu };
+    const cores = (key: keyof CoreUse): number => (highCpu![key] - lowCpu![key]) / seconds;
+    return {
+      detectors, eventsPerSecond: Math.round((highCount - lowCount) / seconds), seconds, ruleHits: hits, detectorCpuSeconds: cpu,
+      cores: { machine: cores('machine'), detectors: cores('detectors'), elasticsearch: cores('elasticsearch'), kafka: cores('kafka') },
+    };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
     await store.close();
   }
+}
+
+const coreText = (cores: number): string => (Number.isFinite(cores) ? cores.toFixed(2) : 'n/a');
+
+/** CPU seconds per 1,000 events stored at `cores` busy during the window. */
+function perThousand(r: RunResult, cores: number): string {
+  return Number.isFinite(cores) ? ((cores / r.eventsPerSecond) * 1000).toFixed(3) : 'n/a';
+}
+
+/** What the CPU figures say bounds the ratio: the engines' cost per event, and the two cores. */
+function boundText(results: readonly RunResult[]): string {
+  const [one, two] = results;
+  if (!two) return '';
+  const engines = (r: RunResult): number => (r.cores.elasticsearch + r.cores.kafka) / r.eventsPerSecond;
+  const detector = one.cores.detectors / one.eventsPerSecond;
+  if (!Number.isFinite(engines(one))) return 'the engines\' CPU could not be read here.';
+  // At 1.8x the rate, the engines' and the detectors' CPU per event as measured with one detector, on 2 cores.
+  const needed = 1.8 * one.eventsPerSecond * (engines(one) + detector);
+  return `with one detector, Elasticsearch and Kafka took ${(engines(one) * 1e6).toFixed(0)} µs of CPU per event stored and the detector ${(detector * 1e6).toFixed(0)} µs, so 1.8 times that rate would need ${needed.toFixed(2)} cores at those costs; the machine was ${coreText(one.cores.machine)} cores busy with one detector and ${coreText(two.cores.machine)} with two.`;
 }
 
 async function main(): Promise<void> {
@@ -140,7 +195,8 @@ async function main(): Promise<void> {
     const results: RunResult[] = [];
     for (const detectors of [1, 2]) {
       const r = await run(detectors, events, engines);
-      process.stdout.write(`${detectors} detector process${detectors > 1 ? 'es' : ''}: ${r.eventsPerSecond.toLocaleString('en-US')} events/s stored (${r.seconds.toFixed(1)} s for 80 % of the backlog), detector CPU ${r.detectorCpuSeconds.toFixed(1)} s\n`);
+      process.stdout.write(`${detectors} detector process${detectors > 1 ? 'es' : ''}: ${r.eventsPerSecond.toLocaleString('en-US')} events/s stored (${r.seconds.toFixed(1)} s for 80 % of the backlog), detector CPU ${r.detectorCpuSeconds.toFixed(1)} s; ` +
+        `cores busy ${coreText(r.cores.machine)} (detectors ${coreText(r.cores.detectors)}, Elasticsearch ${coreText(r.cores.elasticsearch)}, Kafka ${coreText(r.cores.kafka)})\n`);
       results.push(r);
     }
     const base = results[0].eventsPerSecond;
@@ -153,7 +209,14 @@ async function main(): Promise<void> {
       '|---:|---:|---:|---:|---:|',
       ...results.map((r) => `| ${r.detectors} | ${r.eventsPerSecond.toLocaleString('en-US')} | ${(r.eventsPerSecond / base).toFixed(2)} | ${r.ruleHits.toLocaleString('en-US')} | ${r.detectorCpuSeconds.toFixed(1)} |`),
       '',
-      'On two cores a second detector process competes with Elasticsearch and Kafka for the same CPU, so the ratio shows how much of the work the detector tier is, not what two detector machines would do.',
+      'CPU while the backlog went from 10 % to 90 % stored, in cores busy on average (the machine has 2; from /proc: the detector processes, and each engine\'s process group as infra/engines started it; "machine" is every task, the benchmark\'s own polling and the rest included):',
+      '',
+      '| detector processes | machine | detectors | Elasticsearch | Kafka | detector CPU per 1,000 events stored, s | Elasticsearch + Kafka CPU per 1,000 events, s |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...results.map((r) => `| ${r.detectors} | ${coreText(r.cores.machine)} | ${coreText(r.cores.detectors)} | ${coreText(r.cores.elasticsearch)} | ${coreText(r.cores.kafka)} | ${perThousand(r, r.cores.detectors)} | ${perThousand(r, r.cores.elasticsearch + r.cores.kafka)} |`),
+      '',
+      'On two cores a second detector process competes with Elasticsearch and Kafka for the same CPU, so the ratio shows how much of the work the detector tier is, not what two detector machines would do: ' +
+        `${boundText(results)}`,
     ].join('\n');
     const file = values.out!;
     writeSection(file, 'Scale-out: detector processes on Kafka and Elasticsearch (bench/scale)', section);
