@@ -280,9 +280,9 @@ async function runSigmaHq(ruleSet: RuleSet, files: number, loadSeconds: number, 
  * and above the smallest's, set against the smallest's whole cost per event.
  */
 function routingBound(results: readonly CountResult[]): string[] {
+  if (results.length < 2) return [];
   const first = results[0];
   const last = results[results.length - 1];
-  if (results.length < 2) return [];
   const whole = 1e6 / first.eventsPerSecond;
   const extra = Math.max(0, last.routingMicros - first.routingMicros);
   const ceiling = whole / (whole + extra);

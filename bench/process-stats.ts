@@ -4,16 +4,22 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** Fields 3.. of /proc/<pid>/stat (after the command name, which may hold spaces); undefined when the process is gone. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime (fields 14 and 15 of stat), in seconds. */
+const cpuOf = (fields: readonly string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+
 /** User + system CPU seconds of a live process; 0 when it is gone or /proc cannot tell. */
 export function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat; the split above starts at field 3.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
+  const fields = pid === undefined ? undefined : statFields(pid);
+  return fields ? cpuOf(fields) : 0;
 }
 
 /** User + system CPU seconds of every live process of process group `pgid` (an engine started with setsid: its launcher and its JVM). */
@@ -21,13 +27,9 @@ export function groupCpuSeconds(pgid: number): number {
   let seconds = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      // pgrp is field 5 of stat, utime and stime 14 and 15; the split starts at field 3.
-      if (Number(fields[2]) === pgid) seconds += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // Gone since the listing.
-    }
+    const fields = statFields(entry);
+    // pgrp is field 5 of stat.
+    if (fields && Number(fields[2]) === pgid) seconds += cpuOf(fields);
   }
   return seconds;
 }

@@ -54,11 +54,13 @@ interface CoreUse {
   readonly kafka: number;
 }
 
+const detectorCpuSeconds = (children: readonly ChildProcess[]): number => children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0);
+
 /** CPU seconds so far of what shares the machine in a run (the engines by their process groups). */
 function cpuNow(children: readonly ChildProcess[], engines: { es?: number; kafka?: number }): CoreUse {
   return {
     machine: machineCpuSeconds().busy,
-    detectors: children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0),
+    detectors: detectorCpuSeconds(children),
     elasticsearch: engines.es === undefined ? Number.NaN : groupCpuSeconds(engines.es),
     kafka: engines.kafka === undefined ? Number.NaN : groupCpuSeconds(engines.kafka),
   };
@@ -150,7 +152,7 @@ async function run(detectors: number, events: readonly EcsEvent[], engines: Runn
       if (count >= high) [highAt, highCount, highCpu] = [Date.now(), count, cpuNow(children, pgids)];
     }
     const seconds = (highAt - lowAt!) / 1000;
-    const cpu = children.reduce((sum, child) => sum + processCpuSeconds(child.pid), 0);
+    const cpu = detectorCpuSeconds(children);
     const hits = (await store.searchRuleHits({ limit: 10_000 })).length;
     const cores = (key: keyof CoreUse): number => (highCpu![key] - lowCpu![key]) / seconds;
     return {

@@ -211,17 +211,16 @@ export class JobScheduler {
       return;
     }
     const claims = job.claimed ? this.options.claims : undefined;
-    if (!claims) {
-      await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
-      return;
+    if (claims) {
+      // The claim is part of the run (`current` from here on): a runNow or stop() waits for it.
+      const claiming = this.claim(job, claims, slot);
+      job.current = claiming;
+      const mine = await claiming;
+      // The run takes over `current` at once (execute sets it before anything else runs), so nothing slips in between.
+      job.current = undefined;
+      if (!mine || this.stopping) return;
     }
-    // The claim is part of the run (`current` from here on): a runNow or stop() waits for it.
-    const claiming = this.claim(job, claims, slot);
-    job.current = claiming;
-    const mine = await claiming;
-    // The run takes over `current` at once (execute sets it before anything else runs), so nothing slips in between.
-    job.current = undefined;
-    if (mine && !this.stopping) await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
+    await this.execute(job, 'scheduled').catch(() => undefined); // logged and counted in execute
   }
 
   /** Whether this process runs the job's scheduled time `slot`; false when another claimed it or the claim failed (counted, logged). */

@@ -151,12 +151,9 @@ export class StreamMatcher {
     this.currentEvent = event;
     this.currentHit = onHit;
     this.currentHits = 0;
-    // Each field path is read once for routing, prefilters and rules alike.
-    const previous = beginEvent();
     try {
-      this.index.route(event, this.visit);
+      this.routeEvent(event, this.visit);
     } finally {
-      endEvent(previous);
       this.currentEvent = undefined;
       this.currentHit = undefined;
     }
@@ -170,13 +167,18 @@ export class StreamMatcher {
    */
   routedRules(event: unknown): number {
     this.routed = 0;
+    this.routeEvent(event, this.countRouted);
+    return this.routed;
+  }
+
+  /** `visit` each bucket the event reaches; each field path is read once for routing, prefilters and rules alike. */
+  private routeEvent(event: unknown, visit: (bucket: Bucket<CompiledRule>) => void): void {
     const previous = beginEvent();
     try {
-      this.index.route(event, this.countRouted);
+      this.index.route(event, visit);
     } finally {
       endEvent(previous);
     }
-    return this.routed;
   }
 
   private readonly countRouted = (bucket: Bucket<CompiledRule>): void => {
