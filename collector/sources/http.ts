@@ -16,7 +16,15 @@
  *   422 { accepted, rejected: [{ line, code, reason }], message }
  *                                                       the accepted ones are stored; do not resend them
  *   401 bad or missing token; 413 body over maxBodyBytes; 415 unsupported type/encoding;
- *   400 unreadable body; 503 + Retry-After: nothing stored, resend later
+ *   400 unreadable body or Idempotency-Key; 503 + Retry-After: not confirmed stored, resend later
+ *
+ * A 503 can be ambiguous: when Kafka went away mid-request, part of the batch
+ * may be in Kafka although the request failed. A sender that resends with
+ * the same `Idempotency-Key` header (and the same body) cannot store a record
+ * twice: with the header, each record's id is made from the token, the key,
+ * the body's hash and the record's line, so a resent record lands on the id
+ * it already has. The body's hash is part of it so that a key reused for
+ * another body never makes its records look like copies.
  *
  * A forwarding collector (collector/forward/) posts its sources' raw records
  * as `application/vnd.iisa.forward+ndjson`: one JSON object per line with the
@@ -29,12 +37,14 @@
  * With `listen.tls` the listener speaks HTTPS only (and demands a client
  * certificate when `listen.tls.caFile` is set); the token still decides the org.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import express from 'express';
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
+import { stableId } from '../../core/ids.js';
 import { BodyFormatError, splitBody, type BodyFormat } from '../framing/ndjson.js';
 import { FORWARD_MEDIA_TYPE, readForwardedLine } from '../forward/wire.js';
 import { closeListener, createHttpListener, listenOn, serverAddress, TlsListenSchema, trackHandshakes } from './listen.js';
@@ -46,6 +56,8 @@ const TYPE = 'http';
 const DEAD_LETTER_RAW_BYTES = 1024;
 /** After refusing a body, how much more of it is read and discarded before the connection is cut. */
 const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
+/** An Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): visible ASCII, optionally as a quoted string. */
+const IDEMPOTENCY_KEY = /^(?:"([\x21\x23-\x7e]{1,255})"|([\x21\x23-\x7e][\x21-\x7e]{0,254}))$/;
 
 export const HttpConfigSchema = z.strictObject({
   /** Optional here so the schema accepts a config entry with or without its `type` key. */
@@ -164,6 +176,7 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
 
   const format = bodyFormat(req);
   const forwarded = mediaTypeOf(req) === FORWARD_MEDIA_TYPE;
+  const idempotencyKey = idempotencyKeyOf(req);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > config.maxBodyBytes) throw tooLarge(config);
   const body = await readBody(req, { maxBytes: config.maxBodyBytes, keepBytes: config.maxBodyBytes });
@@ -185,6 +198,10 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
   const letters: Promise<void>[] = [];
   const ended: string[] = [];
   const origin = TYPE;
+  // Forwarded lines carry ids of their own; others get theirs from the Idempotency-Key, if sent.
+  const bodyHash = idempotencyKey !== undefined && !forwarded ? createHash('sha256').update(body.kept).digest('hex') : undefined;
+  const idOf = (line: number): { stableId?: string } =>
+    bodyHash !== undefined ? { stableId: stableId('http-ingest', grant.orgId, grant.tokenId, idempotencyKey!, bodyHash, line) } : {};
   for (const item of items) {
     if (item.type === 'record' && forwarded) {
       const read = readForwardedLine(item.text, grant, { maxLineBytes: config.maxLineBytes, origin });
@@ -212,7 +229,9 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
     }
     ctx.metrics.increment(SourceMetric.recordsReceived, { source: TYPE });
     if (item.type === 'record') {
-      records.push({ text: item.text, receivedAt, orgId: grant.orgId, parser: grant.parser, stream: `http:${grant.tokenId}`, origin, extra: { 'input.type': 'http' } });
+      records.push({
+        text: item.text, receivedAt, orgId: grant.orgId, parser: grant.parser, stream: `http:${grant.tokenId}`, origin, extra: { 'input.type': 'http' }, ...idOf(item.line),
+      });
       lineOf.push(item.line);
       continue;
     }
@@ -221,7 +240,7 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
       : ['bad-record', item.reason, ''];
     ctx.metrics.increment(SourceMetric.recordsDropped, { source: TYPE, reason: code });
     rejected.push({ line: item.line, code, reason });
-    letters.push(ctx.deadLetter({ origin, orgId: grant.orgId, parser: grant.parser, code, reason, raw, receivedAt }));
+    letters.push(ctx.deadLetter({ origin, orgId: grant.orgId, parser: grant.parser, code, reason, raw, receivedAt, ...idOf(item.line) }));
   }
 
   let accepted = 0;
@@ -239,7 +258,7 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
     const held = (err as { retriable?: unknown }).retriable === true;
     ctx.log[held ? 'warn' : 'error'](held ? 'http ingest held back' : 'http ingest batch could not be stored', { tokenId: grant.tokenId, records: records.length, error: String(err) });
     // A retriable refusal says why (spool full, store out of disk space); a fault's details stay in the log.
-    throw new HttpProblem(503, 'unavailable', held ? (err as Error).message : 'the batch could not be stored; nothing was accepted, send it again later', {
+    throw new HttpProblem(503, 'unavailable', held ? (err as Error).message : 'the batch could not be confirmed stored; send it again later (with the same Idempotency-Key, nothing of it is stored twice)', {
       'Retry-After': String(config.retryAfterSeconds),
     });
   }
@@ -254,6 +273,14 @@ async function ingest(req: Request, res: Response, config: HttpConfig, ctx: Sour
     rejected,
     message: `${accepted} record(s) were stored and must not be sent again; ${rejected.length} were rejected (listed by line) and kept for review`,
   });
+}
+
+function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const value = req.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  const match = typeof value === 'string' ? IDEMPOTENCY_KEY.exec(value) : null;
+  if (!match) throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 1 to 255 visible ASCII characters, optionally in double quotes');
+  return match[1] ?? match[2];
 }
 
 function authenticate(req: IncomingMessage, ctx: SourceContext): TokenGrant | undefined {

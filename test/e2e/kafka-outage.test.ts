@@ -3,7 +3,10 @@
  * batch durable, so it answers 503 with Retry-After and acknowledges
  * nothing; the store writer's consumer waits for the broker. Once Kafka is
  * back (same address, same data) the senders' retries go in and every
- * acknowledged event is stored in Elasticsearch, once.
+ * acknowledged event is stored in Elasticsearch, once. The senders resend
+ * with an Idempotency-Key, as a client should: a request that failed while
+ * the broker went away may have reached Kafka in part, and the key keeps the
+ * resent records from being stored twice.
  *
  * Uses a Kafka of its own (its own infra/engines state directory), so
  * stopping it cannot disturb the suites sharing the main one; Elasticsearch
@@ -12,7 +15,9 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
+import { kafkaGroupId } from '../../core/bus/kafka/subscription.js';
 import { uuidv7 } from '../../core/ids.js';
 import { ElasticsearchStore } from '../../core/store/elasticsearch/es-store.js';
 import { readEnginesEnv, runEngines } from '../../infra/engines-env.js';
@@ -71,17 +76,41 @@ describe('Kafka restarted while senders keep sending', function () {
     closeables.push(store);
     const count = (label: string) => store!.countEvents({ filters: [{ field: 'labels.batch', op: 'eq', value: label }] }).catch(() => -1);
 
+    /** What a failed wait needs to tell a lost batch from a stuck consumer or a duplicate. */
+    async function whyNotStored(counts: number[]): Promise<string> {
+      const wrong = acknowledged.map((label, i) => ({ label, count: counts[i], statuses: statusesOf.get(label) })).filter((b) => b.count !== BATCH);
+      const topic = `${prefix}.iisa.events`;
+      const admin = new Kafka({ brokers: brokers.split(','), clientId: 'kafka-outage-diagnosis', logLevel: logLevel.NOTHING }).admin();
+      let offsets: string;
+      try {
+        await admin.connect();
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId: kafkaGroupId(`${prefix}.iisa-store`, topic), topics: [topic] });
+        offsets = ends.map((e) => `p${e.partition} end ${e.high} committed ${committed?.partitions.find((c) => c.partition === e.partition)?.offset ?? '?'}`).join('; ');
+      } catch (e) {
+        offsets = `could not read offsets: ${String(e)}`;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      const said = writer.logs.filter((l) => l.level !== 'info').slice(-15).map((l) => `${String(l.level)} ${String(l.msg)} ${JSON.stringify(l.error ?? '')}`);
+      return [`batches not stored once (label, count, answers before the 200): ${JSON.stringify(wrong)}`, `Kafka ${topic}: ${offsets}`, 'detector warnings:', ...said].join('\n');
+    }
+
     // A sender that retries each batch until it is acknowledged, as a well-behaved client does.
     const statuses: number[] = [];
+    const statusesOf = new Map<string, number[]>();
     const acknowledged: string[] = [];
     let stopSending = false;
     const sender = async (name: string, url: string) => {
       for (let n = 0; !stopSending; n++) {
         const label = `${name}-${n}`;
+        const body = batch(label);
         for (;;) {
-          const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' }, body: batch(label) })
+          const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson', 'idempotency-key': label };
+          const res = await fetch(url, { method: 'POST', headers, body })
             .catch(() => undefined);
           statuses.push(res?.status ?? 0);
+          statusesOf.set(label, [...statusesOf.get(label) ?? [], res?.status ?? 0]);
           if (res?.status === 200) {
             acknowledged.push(label);
             await res.arrayBuffer();
@@ -108,14 +137,18 @@ describe('Kafka restarted while senders keep sending', function () {
     stopSending = true;
     await Promise.all(senders);
 
+    let lastCounts: number[] = [];
     await waitFor(async () => {
-      const counts = await Promise.all(acknowledged.map(count));
-      return counts.every((c) => c === BATCH);
-    }, 180_000, 'every acknowledged batch stored');
+      lastCounts = await Promise.all(acknowledged.map(count));
+      return lastCounts.every((c) => c === BATCH);
+    }, 180_000, 'every acknowledged batch stored').catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await whyNotStored(lastCounts)}`);
+    });
     expect(await store.countEvents({}), 'nothing twice, and nothing from a refused request').to.be.at.least(acknowledged.length * BATCH);
     const counts = await Promise.all(acknowledged.map(count));
     expect(counts.filter((c) => c !== BATCH), 'a batch stored twice').to.deep.equal([]);
     expect(collector.child.exitCode, 'the collector rode the outage out').to.equal(null);
+
     expect(writer.child.exitCode, 'the detector rode the outage out').to.equal(null);
     console.log(`      ${acknowledged.length} batches acknowledged; ${statuses.filter((s) => s === 503).length} answers 503 and ${statuses.filter((s) => s === 0).length} failed connections while Kafka was away`);
 

@@ -3,6 +3,15 @@
  * partitioning (Java's, so other clients agree on where a key goes),
  * idempotent, acks from every in-sync replica. A publish resolves when the
  * broker has every message of it.
+ *
+ * A failed send retires its producer: the next publish gets a new one, with
+ * a new producer id. kafkajs takes a failed request's sequence numbers back
+ * even when the broker did append it (a timeout, a connection closed by a
+ * broker shutting down), so the same producer's next batch of the same size
+ * would carry the same sequence numbers, and the broker would answer it as a
+ * duplicate of the appended one: acknowledged, never written. Under a new
+ * producer id a batch sent again after an ambiguous failure can only be
+ * stored twice (and events carry ids the stores dedupe on), never lost.
  */
 import { Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
@@ -14,6 +23,8 @@ const RECORD_OVERHEAD = 64;
 
 export class Publisher {
   private producer: Promise<Producer> | undefined;
+  /** Producers retired after a failed send, still disconnecting: close() waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -23,9 +34,15 @@ export class Publisher {
   /** Send in order, in produce requests of at most maxRequestBytes, each acknowledged before the next. */
   async send(topic: string, messages: readonly BusMessage<unknown>[]): Promise<void> {
     const records: EncodedRecord[] = messages.map((message) => ({ key: message.key, value: encodeValue(topic, message.value) }));
-    const producer = await this.connected();
-    for (const chunk of chunks(records, this.options.maxRequestBytes)) {
-      await producer.send({ topic, messages: chunk, acks: -1, timeout: this.options.requestTimeoutMs });
+    const connecting = this.connected();
+    const producer = await connecting;
+    try {
+      for (const chunk of chunks(records, this.options.maxRequestBytes)) {
+        await producer.send({ topic, messages: chunk, acks: -1, timeout: this.options.requestTimeoutMs });
+      }
+    } catch (error) {
+      this.retire(connecting, producer);
+      throw error;
     }
   }
 
@@ -34,6 +51,16 @@ export class Publisher {
     this.producer = undefined;
     const connected = await producer?.catch(() => undefined);
     await connected?.disconnect();
+    await Promise.all(this.retiring);
+  }
+
+  /** Stop using `producer` (see the header); sends still in flight on it fail and are retried by their callers. */
+  private retire(connecting: Promise<Producer>, producer: Producer): void {
+    if (this.producer !== connecting) return; // another failed send retired it already
+    this.producer = undefined;
+    const disconnecting = producer.disconnect().catch(() => undefined);
+    this.retiring.add(disconnecting);
+    void disconnecting.then(() => this.retiring.delete(disconnecting));
   }
 
   private connected(): Promise<Producer> {

@@ -16,6 +16,12 @@
  * unhandled is skipped; what was handled but not yet committed is delivered
  * again (at least once).
  *
+ * A consumer kafkajs gives up on (a crash it does not restart from, such as
+ * no group coordinator found while the broker restarts) is replaced: the
+ * subscription starts a new consumer in the same group, with backoff, until
+ * one joins or the subscription is closed. Left alone, the subscriber's
+ * process would stay up and consume nothing ever again.
+ *
  * Retention (a subscriber with state, see `Retention` in ../bus.ts): handled
  * batches stay on a per-partition list until the subscriber's clock passes
  * their release time, and the committed offset stays at the oldest one
@@ -109,9 +115,15 @@ const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'U
 type Outcome = 'done' | 'stop';
 
 export class KafkaSubscription<T> implements Subscription {
-  private readonly consumer: Consumer;
+  /** The consumer in use; replaced when kafkajs gives up on one (see `replaceConsumer`). */
+  private consumer: Consumer;
+  /** start() resolved: from then on a consumer kafkajs gives up on is replaced. */
+  private started = false;
   private closing = false;
   private closed: Promise<void> | undefined;
+  /** A replacement consumer being started, and how to cut its backoff short on close. */
+  private replacing: Promise<void> | undefined;
+  private wakeReplacement: (() => void) | undefined;
   /** Consecutive failures per partition, for the backoff. */
   private readonly failures = new Map<number, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
@@ -131,54 +143,19 @@ export class KafkaSubscription<T> implements Subscription {
     private readonly spec: KafkaSubscriptionSpec<T>,
     private readonly deps: KafkaSubscriptionDeps,
   ) {
-    const { config } = deps;
-    this.consumer = deps.kafka.consumer({
-      groupId: kafkaGroupId(spec.group, spec.topic),
-      sessionTimeout: config.sessionTimeoutMs,
-      rebalanceTimeout: config.rebalanceTimeoutMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
-      maxWaitTimeInMs: config.maxWaitTimeMs,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      this.rejoining = false;
-      // A new generation starts again from the committed offsets: what was held comes again as replays.
-      this.partitions.clear();
-      this.generation++;
-    });
+    this.consumer = this.newConsumer();
   }
 
   /** Connect, join the group and start consuming; resolves once this consumer is a member of the group. */
   async start(): Promise<void> {
     const { topic, group } = this.spec;
-    const consumer = this.consumer;
-    let removeListeners: (() => void)[] = [];
-    const joined = new Promise<void>((resolve, reject) => {
-      removeListeners = [
-        consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
-        consumer.on(consumer.events.CRASH, ({ payload }) => {
-          // A crash kafkajs restarts from is not the end of the start; one it gives up on is.
-          if (!payload.restart) reject(payload.error);
-        }),
-      ];
-    });
-    joined.catch(() => undefined); // awaited below, after run() returns
     try {
       if (this.spec.startAt === 'latest') await this.commitEndIfNew();
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: (this.spec.startAt ?? this.deps.config.startFrom) === 'earliest' });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
-      await joined;
+      await this.run(this.consumer);
+      this.started = true;
     } catch (error) {
       await this.close().catch(() => undefined);
       throw new Error(`subscribe to ${topic} as group ${group}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      for (const remove of removeListeners) remove();
     }
   }
 
@@ -191,8 +168,107 @@ export class KafkaSubscription<T> implements Subscription {
     this.closing = true;
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
+    this.wakeReplacement?.();
     // kafkajs stops fetching, waits for the batch in flight (which stops after its current handler call), leaves the group.
     await this.consumer.disconnect();
+    // A replacement that was joining ends once its consumer is disconnected (above, or below if it was made meanwhile).
+    await this.replacing;
+    await this.consumer.disconnect();
+  }
+
+  private newConsumer(): Consumer {
+    const { config } = this.deps;
+    const consumer = this.deps.kafka.consumer({
+      groupId: kafkaGroupId(this.spec.group, this.spec.topic),
+      sessionTimeout: config.sessionTimeoutMs,
+      rebalanceTimeout: config.rebalanceTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      maxWaitTimeInMs: config.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.rejoining = false;
+      // A new generation starts again from the committed offsets: what was held comes again as replays.
+      this.partitions.clear();
+      this.generation++;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts from most crashes by itself; before start() resolved, the crash fails the start instead.
+      if (payload.restart || !this.started || this.closing || consumer !== this.consumer) return;
+      this.replacing ??= this.replaceConsumer(payload.error).finally(() => {
+        this.replacing = undefined;
+      });
+    });
+    return consumer;
+  }
+
+  /** Subscribe `consumer` and run it; resolves once it is a member of the group. */
+  private async run(consumer: Consumer): Promise<void> {
+    let removeListeners: (() => void)[] = [];
+    const joined = new Promise<void>((resolve, reject) => {
+      removeListeners = [
+        consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          // A crash kafkajs restarts from is not the end of the start; one it gives up on is.
+          if (!payload.restart) reject(payload.error);
+        }),
+        consumer.on(consumer.events.DISCONNECT, () => {
+          if (this.closing) reject(new Error('the subscription was closed before its consumer joined the group'));
+        }),
+      ];
+    });
+    joined.catch(() => undefined); // awaited below, after run() returns
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.spec.topic], fromBeginning: (this.spec.startAt ?? this.deps.config.startFrom) === 'earliest' });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+      await joined;
+    } finally {
+      for (const remove of removeListeners) remove();
+    }
+  }
+
+  /**
+   * kafkajs gave up on the consumer and disconnected it: start a new one in
+   * the same group (it resumes from the committed offsets), with backoff,
+   * until one joins or the subscription closes.
+   */
+  private async replaceConsumer(cause: Error): Promise<void> {
+    const { topic, group } = this.spec;
+    const { retryDelayMs, maxRetryDelayMs } = this.deps.config;
+    this.deps.logger.error('Kafka consumer stopped on an error kafkajs does not restart from; starting a new one', { topic, group, error: cause });
+    for (let attempt = 1; !this.closing; attempt++) {
+      const delayMs = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 1, 30));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.wakeReplacement = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeReplacement = undefined;
+      if (this.closing) return;
+      // Nothing of the old consumer's generation carries over: its batches in flight were left unresolved.
+      this.rejoining = false;
+      this.partitions.clear();
+      this.failures.clear();
+      const consumer = this.newConsumer();
+      this.consumer = consumer;
+      try {
+        await this.run(consumer);
+        this.deps.logger.warn('Kafka consumer replaced; consuming again from the committed offsets', { topic, group, attempt });
+        return;
+      } catch (error) {
+        await consumer.disconnect().catch(() => undefined);
+        if (this.closing) return;
+        this.deps.logger.warn('a new Kafka consumer could not join its group; trying again', { topic, group, attempt, error });
+      }
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {

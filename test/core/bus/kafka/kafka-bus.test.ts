@@ -5,10 +5,11 @@
  * real broker.
  */
 import { expect } from 'chai';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { KafkaBusConfigSchema } from '../../../../core/bus/kafka/config.js';
 import { KafkaBus } from '../../../../core/bus/kafka/kafka-bus.js';
+import { Publisher } from '../../../../core/bus/kafka/publisher.js';
 import { InvalidTopicNameError } from '../../../../core/bus/kafka/topic-names.js';
 import { BusClosedError } from '../../../../core/bus/memory.js';
 import { ConfigError } from '../../../../core/config.js';
@@ -184,6 +185,39 @@ describe('KafkaBus', () => {
         expect(byKey.get('org-b')).to.deep.equal(range(150));
       });
 
+      it('retires its producer after a failed send, so the next publish goes out under a new producer id', async () => {
+        // kafkajs takes a failed request's sequence numbers back even when the broker appended it; a
+        // producer kept after a failure could have its next batch taken for a duplicate and dropped.
+        const kafka = new Kafka({ brokers, clientId: 'iisa-test-publisher', logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 } });
+        const made: { producer: Producer; disconnected: boolean }[] = [];
+        const makeProducer = kafka.producer.bind(kafka);
+        kafka.producer = (config) => {
+          const producer = makeProducer(config);
+          const entry = { producer, disconnected: false };
+          producer.on(producer.events.DISCONNECT, () => (entry.disconnected = true));
+          made.push(entry);
+          return producer;
+        };
+        await open().ensureTopic(topic);
+        const publisher = new Publisher(kafka, { maxRequestBytes: 1_000_000, requestTimeoutMs: 3_000 });
+        try {
+          await publisher.send(topic, [{ key: 'org-a', value: 0 }]);
+          await publisher.send(topic, [{ key: 'org-a', value: 1 }]);
+          expect(made, 'one producer while sends succeed').to.have.length(1);
+          let error: unknown;
+          await publisher.send(unique('no-such-topic'), [{ key: 'org-a', value: 2 }]).catch((e: unknown) => (error = e));
+          expect(error, 'the failed send').to.be.instanceOf(Error);
+          await publisher.send(topic, [{ key: 'org-a', value: 3 }]);
+          expect(made, 'a new producer after the failure').to.have.length(2);
+          await until(() => made[0]!.disconnected, 'the failed producer disconnected');
+          const records = await readTopic(topic, 3);
+          expect(records.map((r) => JSON.parse(r.value) as number).sort()).to.deep.equal([0, 1, 3]);
+        } finally {
+          await publisher.close();
+        }
+        expect(made.every((m) => m.disconnected), 'close disconnects every producer').to.equal(true);
+      });
+
       it('rejects a value with no JSON form, and calls after close', async () => {
         const bus = open();
         let error: unknown;
@@ -299,6 +333,30 @@ describe('KafkaBus', () => {
         release.open();
         await until(() => distinct(received) === 10, 'the failing key once it succeeds');
         expect(firstSeenByKey(received).get(failing)).to.deep.equal(range(5));
+      });
+
+      it('replaces a consumer kafkajs gives up on, and goes on from the committed offsets', async function () {
+        this.timeout(60_000);
+        const bus = open();
+        // A schema that throws (rather than refuses) escapes the subscription into kafkajs; marked
+        // non-retriable, it makes kafkajs crash the consumer without restarting it, as it does when
+        // it finds no group coordinator while a broker restarts. Once only: the next consumer reads on.
+        let thrown = 0;
+        const schema = z.custom<Seq>((value) => {
+          if ((value as Seq).seq === 1 && thrown++ === 0) throw Object.assign(new Error('deliberately, by the test'), { retriable: false });
+          return true;
+        });
+        const received: number[] = [];
+        await bus.subscribe<Seq>(topic, { group: unique('g'), schema }, async (batch) => void received.push(...batch.map((m) => m.value.seq)));
+        await bus.publish(topic, [{ key: 'org-a', value: { key: 'org-a', seq: 0 } }]);
+        await until(() => received.length === 1, 'the first message');
+        await bus.publish(topic, [1, 2, 3].map((seq) => ({ key: 'org-a', value: { key: 'org-a', seq } })));
+        await until(() => received.length >= 4, 'the messages after the crash, from a new consumer', 45_000);
+        expect(received).to.deep.equal([0, 1, 2, 3]);
+        expect(thrown, 'the crash happened').to.be.at.least(1);
+        const said = logger.entries.map((e) => `${e.level} ${e.msg}`);
+        expect(said).to.include('error Kafka consumer stopped on an error kafkajs does not restart from; starting a new one');
+        expect(said).to.include('warn Kafka consumer replaced; consuming again from the committed offsets');
       });
 
       it('heartbeats while a handler takes longer than the session timeout, so its batch is not handed out again', async function () {
