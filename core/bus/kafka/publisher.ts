@@ -12,6 +12,10 @@
  * duplicate of the appended one: acknowledged, never written. Under a new
  * producer id a batch sent again after an ambiguous failure can only be
  * stored twice (and events carry ids the stores dedupe on), never lost.
+ * Sends take turns for the same reason: kafkajs hands the taken-back
+ * numbers to whichever send of the producer goes next, so no other send may
+ * go until a failed one has retired its producer. With one request in
+ * flight per broker (idempotence needs it) they nearly did already.
  */
 import { Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
@@ -25,6 +29,8 @@ export class Publisher {
   private producer: Promise<Producer> | undefined;
   /** Producers retired after a failed send, still disconnecting: close() waits for them. */
   private readonly retiring = new Set<Promise<void>>();
+  /** The send whose turn it is now, and everything queued behind it. */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -34,6 +40,12 @@ export class Publisher {
   /** Send in order, in produce requests of at most maxRequestBytes, each acknowledged before the next. */
   async send(topic: string, messages: readonly BusMessage<unknown>[]): Promise<void> {
     const records: EncodedRecord[] = messages.map((message) => ({ key: message.key, value: encodeValue(topic, message.value) }));
+    const turn = this.turns.then(() => this.sendInTurn(topic, records));
+    this.turns = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async sendInTurn(topic: string, records: readonly EncodedRecord[]): Promise<void> {
     const connecting = this.connected();
     const producer = await connecting;
     try {
@@ -54,7 +66,7 @@ export class Publisher {
     await Promise.all(this.retiring);
   }
 
-  /** Stop using `producer` (see the header); sends still in flight on it fail and are retried by their callers. */
+  /** Stop using `producer` (see the header), before the next send's turn. */
   private retire(connecting: Promise<Producer>, producer: Producer): void {
     if (this.producer !== connecting) return; // another failed send retired it already
     this.producer = undefined;

@@ -109,6 +109,13 @@ interface Ready<T> {
   readonly message: BusMessage<T>;
 }
 
+/** How long close() waits for a replacement consumer to finish joining before it disconnects it anyway. */
+const REPLACEMENT_CLOSE_WAIT_MS = 10_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
 
 /** Why a batch stopped before its end. */
@@ -150,7 +157,7 @@ export class KafkaSubscription<T> implements Subscription {
   async start(): Promise<void> {
     const { topic, group } = this.spec;
     try {
-      if (this.spec.startAt === 'latest') await this.commitEndIfNew();
+      if (this.startsAt() === 'latest') await this.commitEndIfNew();
       await this.run(this.consumer);
       this.started = true;
     } catch (error) {
@@ -169,10 +176,11 @@ export class KafkaSubscription<T> implements Subscription {
     for (const timer of this.resumeTimers) clearTimeout(timer);
     this.resumeTimers.clear();
     this.wakeReplacement?.();
+    // A replacement being started stops at its next step (see run). Its consumer is not disconnected
+    // while it joins: kafkajs would drop a runner that still joins without stopping it. The wait is
+    // bounded for a broker that is away; the consumer is disconnected after it either way.
+    if (this.replacing) await Promise.race([this.replacing, delay(REPLACEMENT_CLOSE_WAIT_MS)]);
     // kafkajs stops fetching, waits for the batch in flight (which stops after its current handler call), leaves the group.
-    await this.consumer.disconnect();
-    // A replacement that was joining ends once its consumer is disconnected (above, or below if it was made meanwhile).
-    await this.replacing;
     await this.consumer.disconnect();
   }
 
@@ -195,11 +203,18 @@ export class KafkaSubscription<T> implements Subscription {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts from most crashes by itself; before start() resolved, the crash fails the start instead.
       if (payload.restart || !this.started || this.closing || consumer !== this.consumer) return;
-      this.replacing ??= this.replaceConsumer(payload.error).finally(() => {
-        this.replacing = undefined;
-      });
+      this.replacing ??= this.replaceConsumer(payload.error)
+        .catch((error: unknown) => this.deps.logger.error('replacing the Kafka consumer failed', { topic: this.spec.topic, group: this.spec.group, error }))
+        .finally(() => {
+          this.replacing = undefined;
+        });
     });
     return consumer;
+  }
+
+  /** Where a group with no commits of its own starts. */
+  private startsAt(): 'earliest' | 'latest' {
+    return this.spec.startAt ?? this.deps.config.startFrom;
   }
 
   /** Subscribe `consumer` and run it; resolves once it is a member of the group. */
@@ -218,9 +233,14 @@ export class KafkaSubscription<T> implements Subscription {
       ];
     });
     joined.catch(() => undefined); // awaited below, after run() returns
+    const stopIfClosing = (): void => {
+      if (this.closing) throw new Error('the subscription was closed before its consumer joined the group');
+    };
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.spec.topic], fromBeginning: (this.spec.startAt ?? this.deps.config.startFrom) === 'earliest' });
+      stopIfClosing();
+      await consumer.subscribe({ topics: [this.spec.topic], fromBeginning: this.startsAt() === 'earliest' });
+      stopIfClosing();
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -382,7 +402,8 @@ export class KafkaSubscription<T> implements Subscription {
    * for it before it joins. Left to the consumer, "latest" is looked up at
    * its first fetch, some time after joining, and what is published in
    * between is skipped; committed now, everything published once `subscribe`
-   * resolves is delivered. A group with commits of its own goes on from them.
+   * resolves is delivered. A group with commits of its own goes on from them,
+   * as does a consumer replacing one kafkajs gave up on.
    */
   private async commitEndIfNew(): Promise<void> {
     const { topic } = this.spec;
