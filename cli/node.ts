@@ -30,7 +30,7 @@ import { sourceUnit } from '../collector/sources/index.js';
 import type { Source, SourceContext } from '../collector/sources/types.js';
 import { ConsoleServer } from '../console/server.js';
 import { Accounts } from '../console/accounts/accounts.js';
-import { sessionAuthenticator } from '../console/accounts/session-auth.js';
+import { LiveSessionWatch } from '../console/accounts/live-session-watch.js';
 import { LiveHub } from '../console/live/hub.js';
 import { LiveRelay } from '../console/live/live-relay.js';
 import type { LiveChange } from '../console/live/visibility.js';
@@ -234,6 +234,8 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
         accounts.sessions.onAllEnded((userId) => {
           hub.disconnectWhere((a) => a.principal.kind === 'user' && a.principal.tokenId === userId, 'sessions ended');
         });
+        // Any other end of a view's session (logout, expiry, another console process) closes it within the interval.
+        const sessionWatch = new LiveSessionWatch({ sessions: accounts.sessions, hub, log, intervalMs: sessions.liveCheckSeconds * 1000 });
         const server = new ConsoleServer(config.console.listen, {
           store, registry, tokens: apiTokens, log, accounts,
           ...(alerts ? { coordination: { alerts, coordination } } : {}),
@@ -241,10 +243,12 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
           rules: { rules: config.detector?.rules ?? [], extraRules: () => installedDetections(store) },
         }, {
           hub, metrics,
-          authenticate: firstAuthenticated(sessionAuthenticator({ registry, accounts }), tokenAuthenticator(apiTokens, registry)),
+          authenticate: firstAuthenticated(sessionWatch.authenticator({ registry, accounts }), tokenAuthenticator(apiTokens, registry)),
         });
         await server.start();
         stack.add('console', () => server.stop());
+        sessionWatch.start();
+        stack.add('live session watch', () => sessionWatch.stop());
         consoleServer = server;
       } else if (coordination.router && !ownListener) {
         throw new Error('federation.children need a console section (the link endpoints are served on its listener) or federation.listen');

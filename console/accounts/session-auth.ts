@@ -40,11 +40,17 @@ export async function sessionFromCookie(req: Pick<IncomingMessage, 'headers'>, d
  * upgrade whose Origin is not this host's is refused: another site cannot
  * open a live view as the logged-in user (cross-site WebSocket hijacking).
  */
-export function sessionAuthenticator(deps: SessionAuthDeps): (req: IncomingMessage) => Promise<Access | undefined> {
+export function sessionAuthenticator(
+  deps: SessionAuthDeps,
+  /** Told of each upgrade's access (a new object per upgrade) and the session it came from. */
+  onSession?: (access: Access, session: OpenSession) => void,
+): (req: IncomingMessage) => Promise<Access | undefined> {
   return async (req) => {
     if (!sameOrigin(req)) return undefined;
     const session = await sessionFromCookie(req, deps);
-    return typeof session === 'object' ? session.access : undefined;
+    if (typeof session !== 'object') return undefined;
+    onSession?.(session.access, session.session);
+    return session.access;
   };
 }
 

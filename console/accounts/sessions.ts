@@ -105,6 +105,19 @@ export class SessionBook {
     return { id, record: touched };
   }
 
+  /**
+   * Whether the session with store id `id` is still live: there, and neither
+   * idle nor past its absolute expiry. Unlike `resolve` this is not a use of
+   * the session: its idle clock goes on (./live-session-watch.ts asks this of
+   * open live views, which are not a person using the console).
+   */
+  async isLive(id: string): Promise<boolean> {
+    const doc = await this.store.getDocument<SessionRecord>(Collections.sessions, id);
+    if (!doc) return false;
+    const now = this.now();
+    return now < Date.parse(doc.body.expiresAt) && now - Date.parse(doc.body.lastSeen) < this.limits.idleMs;
+  }
+
   /** When the session ends if unused from now on: the earlier of idle and absolute expiry. */
   endsAt(record: SessionRecord): string {
     return iso(Math.min(Date.parse(record.lastSeen) + this.limits.idleMs, Date.parse(record.expiresAt)));

@@ -248,6 +248,11 @@ export class LiveHub {
     return closed;
   }
 
+  /** The access of each client connected now. */
+  accesses(): Access[] {
+    return [...this.clients].map((client) => client.access);
+  }
+
   /** Close every client with `code` (1001 at shutdown) and forget them all. */
   closeAll(code: number = CloseCodes.goingAway, reason = 'server stopping'): void {
     for (const client of [...this.clients]) {

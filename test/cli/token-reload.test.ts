@@ -4,7 +4,9 @@
  * (401) and loses its open live views, a file that does not validate leaves
  * the tokens in force as they were and is logged naming the file and the
  * cause — never the secrets in it — and an admin logging a user out
- * everywhere closes that user's live views too. The node listens on
+ * everywhere closes that user's live views too, as does any other end of
+ * a view's session: a logout in another tab, or sessions ended by another
+ * console process sharing the store. The node listens on
  * 127.0.0.1 and ::1 (one dual-stack listener each for ingest and console).
  */
 import { expect } from 'chai';
@@ -14,6 +16,8 @@ import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { finishNodeConfig, NodeConfigSchema } from '../../cli/node-config.js';
 import { startNode, type RunningNode } from '../../cli/node.js';
+import { SessionBook } from '../../console/accounts/sessions.js';
+import { SqliteStore } from '../../core/store/sqlite/sqlite-store.js';
 import { JsonLogger } from '../../core/telemetry.js';
 import { freePort } from '../helpers/federation.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
@@ -99,7 +103,9 @@ describe('reloading token files while the node runs', function () {
       dataDir: join(dir, 'data'),
       ingestTokens: ingestFile,
       tokenReload: { checkIntervalMs: 200 },
-      console: { listen: { host: '::', port: consolePort }, apiTokens: apiFile, accounts: join(repoRoot, 'seeds', 'demo', 'accounts.yaml') },
+      console: {
+        listen: { host: '::', port: consolePort }, apiTokens: apiFile, accounts: join(repoRoot, 'seeds', 'demo', 'accounts.yaml'), sessions: { liveCheckSeconds: 1 },
+      },
       sources: [{ type: 'http', listen: { host: '::', port: 0 } }],
     });
     node = await startNode(finishNodeConfig(raw, join(dir, 'node.yaml')), { log: new JsonLogger('info', {}, (line) => { lines.push(line); }) });
@@ -185,18 +191,53 @@ describe('reloading token files while the node runs', function () {
   });
 
   describe('sessions', () => {
-    it('closes the live views of a user an admin logs out everywhere', async () => {
-      const login = await fetch(`http://127.0.0.1:${consolePort}/api/v1/auth/login`, {
+    async function login(host = '127.0.0.1'): Promise<{ cookie: string; csrf: string }> {
+      const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${consolePort}/api/v1/auth/login`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: ANALYST, password: PASSWORD }),
       });
-      expect(login.status).to.equal(200);
-      const cookie = /iisa_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
+      expect(res.status).to.equal(200);
+      const { csrfToken } = await res.json() as { csrfToken: string };
+      return { cookie: /iisa_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0], csrf: csrfToken };
+    }
+
+    it('closes the live views of a user an admin logs out everywhere', async () => {
+      const { cookie } = await login();
       const live = await openLive(`ws://[::1]:${consolePort}/ws`, { headers: { cookie } });
       const ended = await api(`/api/v1/users/${ANALYST}/end-sessions`, { token: API_ADMIN.token, method: 'POST' });
       expect(ended.status).to.equal(200);
       expect(ended.body.sessionsEnded).to.equal(1);
       await waitFor(() => live.closed !== undefined, 5000, 'the user\'s live view closed');
       expect(live.closed).to.deep.equal({ code: 1008, reason: 'sessions ended' });
+      expect((await api('/api/v1/me', { cookie })).status).to.equal(401);
+    });
+
+    it('closes a live view when its session is logged out, and only that session\'s views', async () => {
+      const tab = await login('::1');
+      const other = await login();
+      const live = await openLive(`ws://[::1]:${consolePort}/ws`, { headers: { cookie: tab.cookie } });
+      const kept = await openLive(`ws://127.0.0.1:${consolePort}/ws`, { headers: { cookie: other.cookie } });
+      const out = await fetch(`http://[::1]:${consolePort}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: tab.cookie, 'x-iisa-csrf': tab.csrf } });
+      expect(out.status).to.equal(200);
+      await waitFor(() => live.closed !== undefined, 10_000, 'the logged-out session\'s live view closed');
+      expect(live.closed).to.deep.equal({ code: 1008, reason: 'session ended' });
+      // Two more checks go by: the other session's view stays open.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(kept.closed).to.equal(undefined);
+      kept.ws.close();
+    });
+
+    it('closes a live view whose sessions another console process ended (a store they share)', async () => {
+      const { cookie } = await login();
+      const live = await openLive(`ws://127.0.0.1:${consolePort}/ws`, { headers: { cookie } });
+      // What another console process's end-sessions does: delete the user's sessions in the shared store.
+      const elsewhere = SqliteStore.open({ path: join(dir, 'data', 'iisa.db') });
+      try {
+        expect(await new SessionBook(elsewhere, { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 }).endAllOf(ANALYST)).to.be.at.least(1);
+      } finally {
+        await elsewhere.close();
+      }
+      await waitFor(() => live.closed !== undefined, 10_000, 'the live view of the sessions ended elsewhere closed');
+      expect(live.closed).to.deep.equal({ code: 1008, reason: 'session ended' });
       expect((await api('/api/v1/me', { cookie })).status).to.equal(401);
     });
   });

@@ -18,7 +18,7 @@ describe('console sessions', function () {
   let fx: ConsoleFixture;
 
   before(async () => {
-    fx = await startConsoleFixture({ config: { sessions: { idleMinutes: 30, absoluteHours: 8 } } });
+    fx = await startConsoleFixture({ config: { sessions: { idleMinutes: 30, absoluteHours: 8, liveCheckSeconds: 15 } } });
   });
   after(() => fx.close());
 
@@ -105,6 +105,31 @@ describe('console sessions', function () {
         const res = await fx.call('GET', '/api/v1/me', { session: secret });
         expect(res.status, `after ${elapsed + 25} minutes`).to.equal(elapsed + 25 < 8 * 60 ? 200 : 401);
       }
+    });
+
+    it('tells a live session from an ended one without counting the asking as a use (isLive, for open live views)', async () => {
+      const { secret, csrf } = await fx.login(ANALYST, DEMO_PASSWORDS.enterprise);
+      const id = createHash('sha256').update(secret).digest('hex');
+      const { sessions } = fx.accounts;
+      expect(await sessions.isLive(id)).to.equal(true);
+      fx.clock.now += 20 * 60_000;
+      expect(await sessions.isLive(id)).to.equal(true);
+      fx.clock.now += 11 * 60_000; // 31 minutes since its last request: asking did not restart the idle clock
+      expect(await sessions.isLive(id)).to.equal(false);
+
+      const busy = await fx.login(ANALYST, DEMO_PASSWORDS.enterprise);
+      const busyId = createHash('sha256').update(busy.secret).digest('hex');
+      for (let elapsed = 0; elapsed < 8 * 60; elapsed += 25) {
+        fx.clock.now += 25 * 60_000;
+        await fx.call('GET', '/api/v1/me', { session: busy.secret });
+        expect(await sessions.isLive(busyId), `after ${elapsed + 25} minutes`).to.equal(elapsed + 25 < 8 * 60);
+      }
+
+      const again = await fx.login(ANALYST, DEMO_PASSWORDS.enterprise);
+      const againId = createHash('sha256').update(again.secret).digest('hex');
+      expect((await fx.call('POST', '/api/v1/auth/logout', { session: again.secret, csrf: again.csrf })).status).to.equal(200);
+      expect(await sessions.isLive(againId)).to.equal(false);
+      expect(await sessions.isLive(createHash('sha256').update(csrf).digest('hex')), 'an id no session has').to.equal(false);
     });
 
     it('ends the sessions of a user who is disabled', async () => {
