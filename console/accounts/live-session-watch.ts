@@ -9,8 +9,12 @@
  * another console process of the node (they share the store). Before, such
  * a view went on streaming until the browser closed it.
  *
- * A store that cannot answer closes nothing: the check is logged and tried
- * again at the next interval. Views opened with an API token are the token
+ * A session the store cannot answer for closes nothing: it is logged and
+ * asked again at the next interval.
+ *
+ * A live view is not a use of its session (nobody may be watching), so a
+ * screen that only shows live views is logged out after the session's idle
+ * time; a wall screen should use an API token. Views opened with an API token are the token
  * reload's to close (cli/node.ts).
  */
 import type { Logger } from '../../collector/sources/types.js';
@@ -19,6 +23,9 @@ import type { Authenticate } from '../live/auth.js';
 import type { LiveHub } from '../live/hub.js';
 import { sessionAuthenticator, type SessionAuthDeps } from './session-auth.js';
 import type { SessionBook } from './sessions.js';
+
+/** Session reads in flight at once during a check. */
+const CONCURRENT_READS = 8;
 
 export interface LiveSessionWatchOptions {
   readonly sessions: SessionBook;
@@ -64,11 +71,21 @@ export class LiveSessionWatch {
       if (id !== undefined) open.add(id);
     }
     const ended = new Set<string>();
-    try {
-      for (const id of open) if (!(await sessions.isLive(id))) ended.add(id);
-    } catch (error) {
-      log.warn('could not check the sessions of open live views; trying again', { error: String(error) });
+    let failed = 0;
+    let lastError: unknown;
+    // A few reads at a time: one GET per session on Elasticsearch, and a round should end well within the interval.
+    const ids = [...open];
+    for (let start = 0; start < ids.length; start += CONCURRENT_READS) {
+      await Promise.all(ids.slice(start, start + CONCURRENT_READS).map(async (id) => {
+        try {
+          if (!(await sessions.isLive(id))) ended.add(id);
+        } catch (error) {
+          failed++;
+          lastError = error;
+        }
+      }));
     }
+    if (failed > 0) log.warn('could not check some sessions of open live views; trying again', { failed, error: String(lastError) });
     if (ended.size === 0) return 0;
     const closed = hub.disconnectWhere((access) => ended.has(this.sessionOf.get(access) ?? ''), 'session ended');
     log.info('closed the live views of ended sessions', { sessions: ended.size, views: closed });

@@ -93,7 +93,7 @@ export class SessionBook {
     if (!doc) return undefined;
     const now = this.now();
     const record = doc.body;
-    if (now >= Date.parse(record.expiresAt) || now - Date.parse(record.lastSeen) >= this.limits.idleMs) {
+    if (!this.liveAt(record, now)) {
       await this.store.deleteDocument(Collections.sessions, id);
       return undefined;
     }
@@ -114,8 +114,12 @@ export class SessionBook {
   async isLive(id: string): Promise<boolean> {
     const doc = await this.store.getDocument<SessionRecord>(Collections.sessions, id);
     if (!doc) return false;
-    const now = this.now();
-    return now < Date.parse(doc.body.expiresAt) && now - Date.parse(doc.body.lastSeen) < this.limits.idleMs;
+    return this.liveAt(doc.body, this.now());
+  }
+
+  /** Neither idle nor past its absolute expiry at `now`; a record with an unreadable time is not live. */
+  private liveAt(record: SessionRecord, now: number): boolean {
+    return now < Date.parse(record.expiresAt) && now - Date.parse(record.lastSeen) < this.limits.idleMs;
   }
 
   /** When the session ends if unused from now on: the earlier of idle and absolute expiry. */

@@ -22,6 +22,8 @@ export interface LiveOptions {
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 15_000;
+/** The close code the server gives a socket whose credential it withdrew (console/live/hub.ts CloseCodes.policyViolation). */
+const POLICY_VIOLATION = 1008;
 
 interface ServerFrame {
   readonly type: string;
@@ -77,12 +79,13 @@ export class LiveClient {
         this.options.onChanges(frame.changes);
       }
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event: CloseEvent) => {
       if (this.socket !== socket || this.stopped) return;
       this.socket = undefined;
       this.options.onState('offline');
       this.failures = opened ? 1 : this.failures + 1;
-      if (this.failures >= 3) this.options.onRepeatedFailure?.();
+      // 1008: the server withdrew the socket's credential (its session ended): ask at once, not after three tries.
+      if (this.failures >= 3 || event.code === POLICY_VIOLATION) this.options.onRepeatedFailure?.();
       const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
       // Jitter, so a restarted node is not met by every browser in the same millisecond.
       this.retryTimer = window.setTimeout(() => this.connect(), delay * (0.75 + Math.random() * 0.5));

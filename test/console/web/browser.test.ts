@@ -340,6 +340,26 @@ describe('web console in Chromium', function () {
   });
 
   describe('logout', () => {
+    it('goes to the login page when an admin ends the user\'s sessions, without reconnecting first or a reload', async () => {
+      const admin = { user: 'js-jinling-motor-admin', password: DemoUsers.enterprise.password };
+      const page = await open(jinling);
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      await login(page, admin, 'enterprise');
+      await mark(page);
+      expect(sockets, 'one live socket').to.have.length(1);
+      // The admin's other session (a script's) ends every session of the user, this page's too.
+      const base = nodeUrl(jinling);
+      const signIn = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+      const { csrfToken } = await signIn.json() as { csrfToken: string };
+      const cookie = /iisa_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')![0];
+      const ended = await fetch(`${base}/api/v1/users/${admin.user}/end-sessions`, { method: 'POST', headers: { cookie, 'x-iisa-csrf': csrfToken } });
+      expect(ended.status).to.equal(200);
+      await page.waitForSelector('#login-form', { timeout: LIVE_MS });
+      expect(await marked(page), 'the page was not reloaded').to.equal(true);
+      expect(sockets, 'no reconnect with the ended session').to.have.length(1);
+    });
+
     it('ends the session and comes back to the login page, which switches language too', async () => {
       await nationalPage.click('.app-header .logout');
       await nationalPage.waitForSelector('#login-form');
