@@ -5,7 +5,8 @@
  * config: on change, and on SIGHUP through `RunningRoles.reloadCredentials`).
  * A reload swaps a table only when the whole new file is valid, including
  * that every token's org is in the registry; a withdrawn API token also
- * loses its open live views.
+ * loses its open live views. `follow` takes more files to follow alongside
+ * (the link secrets: console/federation/link-secrets.ts).
  */
 import type { Logger } from '../collector/sources/types.js';
 import { IngestTokens } from '../collector/tokens.js';
@@ -24,7 +25,12 @@ export interface NodeCredentials {
    * Start following the files (as `config.tokenReload` says). `onApiTokensWithdrawn`
    * hears the ids of API tokens a reload withdrew, e.g. to close their live views.
    */
-  follow(log: Logger, onApiTokensWithdrawn?: (tokenIds: readonly string[]) => void): CredentialReloader;
+  follow(
+    log: Logger,
+    onApiTokensWithdrawn?: (tokenIds: readonly string[]) => void,
+    /** More credential files to follow with the token files (a node's link secrets). */
+    more?: readonly { credential: CredentialFile; read: FileRead }[],
+  ): CredentialReloader;
 }
 
 /** Ingest tokens naming orgs the registry lacks are a config error: throws naming them. */
@@ -79,9 +85,9 @@ export function loadNodeCredentials(config: NodeConfig, roles: { collector: bool
 
   return {
     ingest, api,
-    follow(log, onApiTokensWithdrawn) {
+    follow(log, onApiTokensWithdrawn, more = []) {
       onApiWithdrawn = onApiTokensWithdrawn;
-      return new CredentialReloader(files, { log, watch: config.tokenReload.watch, checkIntervalMs: config.tokenReload.checkIntervalMs });
+      return new CredentialReloader([...files, ...more], { log, watch: config.tokenReload.watch, checkIntervalMs: config.tokenReload.checkIntervalMs });
     },
   };
 }

@@ -31,6 +31,7 @@ import type { Source, SourceContext } from '../collector/sources/types.js';
 import { ConsoleServer } from '../console/server.js';
 import { Accounts } from '../console/accounts/accounts.js';
 import { LiveSessionWatch } from '../console/accounts/live-session-watch.js';
+import { LinkSecrets } from '../console/federation/link-secrets.js';
 import { LiveHub } from '../console/live/hub.js';
 import { LiveRelay } from '../console/live/live-relay.js';
 import type { LiveChange } from '../console/live/visibility.js';
@@ -156,6 +157,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     if (bus) stack.add('bus', () => bus.close());
 
     let coordination: Coordination | undefined;
+    let linkSecrets: LinkSecrets | undefined;
     let alerts: AlertBook | undefined;
     // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks),
     // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
@@ -164,8 +166,9 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     if (relay) stack.add('live relay', () => relay.close());
     const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;
     if (store && gradingPolicy) {
+      linkSecrets = new LinkSecrets(config.federation);
       coordination = new Coordination({
-        store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log,
+        store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log, linkSecrets,
         ...(config.federation ? { federation: config.federation } : {}),
         runAgent: has('console'),
         ...(publish ? { publish } : {}),
@@ -310,10 +313,11 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     }
 
     // Token files are followed from here on; a withdrawn API token's live views are closed (a socket is authenticated when it opens).
+    // Link secrets kept in files are followed the same way: a rotation needs no restart (console/federation/link-secrets.ts).
     const reloader = credentials.follow(log, (ids) => {
       const closed = hub?.disconnectWhere((a) => a.principal.kind === 'token' && ids.includes(a.principal.tokenId), 'API token withdrawn') ?? 0;
       if (closed) log.info('live views closed: their API token was withdrawn', { clients: closed });
-    });
+    }, linkSecrets?.credentialFiles() ?? []);
     stack.add('token reload', () => reloader.close());
 
     log.info('roles started', {

@@ -13,7 +13,8 @@ import type { DownlinkItem, UplinkItem } from '../../core/federation/messages.js
 import type { OrgRegistry } from '../../core/orgs.js';
 import type { Store } from '../../core/store/store.js';
 import { readFileSync } from 'node:fs';
-import { readLinkSecrets, readSecret, type FederationSection } from '../federation/config.js';
+import type { FederationSection } from '../federation/config.js';
+import { LinkSecrets } from '../federation/link-secrets.js';
 import { DocumentNonceStore } from '../federation/document-nonce-store.js';
 import { Feeds } from '../federation/feeds.js';
 import { LinkAgent } from '../federation/link-agent.js';
@@ -40,12 +41,12 @@ export interface CoordinationOptions {
   readonly runAgent: boolean;
   /** Where live changes go (the console's live hub), when this process serves live views. */
   readonly publish?: NodeContext['publish'];
+  /** The federation's link secrets, when the caller follows their files (cli/node.ts); read from `federation` otherwise. */
+  readonly linkSecrets?: LinkSecrets;
 }
 
 interface ChildLink {
   readonly linkId: string;
-  /** Current first, then those still accepted during a rotation. */
-  readonly secrets: readonly string[];
   readonly covers: ReadonlySet<string>;
 }
 
@@ -66,10 +67,11 @@ export class Coordination {
   constructor(options: CoordinationOptions) {
     const { store, registry, federation, log } = options;
     const now = options.now ?? (() => new Date());
+    const secrets = options.linkSecrets ?? new LinkSecrets(federation);
     this.children = new Map((federation?.children ?? []).map((c) => {
       const unknown = c.orgs.filter((id) => !registry.get(id));
       if (unknown.length) throw new Error(`federation.children ${c.linkId}: orgs missing from the registry: ${unknown.join(', ')}`);
-      return [c.linkId, { linkId: c.linkId, secrets: readLinkSecrets(c), covers: coveredOrgs(c.orgs, registry) }];
+      return [c.linkId, { linkId: c.linkId, covers: coveredOrgs(c.orgs, registry) }];
     }));
     this.feeds = new Feeds(store);
     this.security = new SecurityLog(store, log, now);
@@ -102,9 +104,11 @@ export class Coordination {
         ...(parent.tls.certFile ? { cert: readFileSync(parent.tls.certFile, 'utf8') } : {}),
         ...(parent.tls.keyFile ? { key: readFileSync(parent.tls.keyFile, 'utf8') } : {}),
       } : undefined;
+      const client = new LinkClient({ parentUrl: parent.url, linkId: parent.linkId, secret: secrets.parentSecret()!, ...(tls ? { tls } : {}) });
+      secrets.onParentSecret((secret) => client.useSecret(secret));
       agent = new LinkAgent({
         linkId: parent.linkId,
-        client: new LinkClient({ parentUrl: parent.url, linkId: parent.linkId, secret: readSecret(parent.secret), ...(tls ? { tls } : {}) }),
+        client,
         outbox, store, log, idleMs: parent.idleMs, backoff: parent.backoff, batchSize: parent.batchSize, security: this.security,
         apply: (item) => this.applyDownlink(item, parent.linkId),
       });
@@ -116,7 +120,7 @@ export class Coordination {
     });
     this.router = this.children.size > 0 ? federationRouter({
       nodeId: options.nodeId, tier: options.tier, nonces: this.nonces, receiver, feeds: this.feeds, security: this.security, log,
-      secretOf: (linkId) => this.children.get(linkId)?.secrets,
+      secretOf: (linkId) => (this.children.has(linkId) ? secrets.childSecrets(linkId) : undefined),
     }) : undefined;
   }
 

@@ -14,6 +14,7 @@
  *     children:
  *       - { linkId: js-jinling-motor, secret: { env: IISA_LINK_JS_JINLING }, orgs: [js-jinling-motor] }
  *       - linkId: js-yangtze-petro                  # mid-rotation: the new secret, and the old one still accepted
+ *                                                   # (files are read again when they change: ./link-secrets.ts)
  *         secret: { file: ../secrets/js-yangtze-petro.key }
  *         previousSecrets: [{ file: ../secrets/js-yangtze-petro.old.key }]
  *         orgs: [js-yangtze-petro]
@@ -73,10 +74,6 @@ export const FederationSectionSchema = z.strictObject({
 });
 export type FederationSection = z.output<typeof FederationSectionSchema>;
 
-/** A child link's secrets, current first (what the link's requests may be signed with); throws like `readSecret`. */
-export function readLinkSecrets(child: { secret: SecretSource; previousSecrets?: readonly SecretSource[] }, env: NodeJS.ProcessEnv = process.env): string[] {
-  return [readSecret(child.secret, env), ...(child.previousSecrets ?? []).map((source) => readSecret(source, env))];
-}
 
 /** The secret a source names; throws naming the source when it cannot be read or is too short. */
 export function readSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): string {

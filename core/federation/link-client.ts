@@ -8,7 +8,8 @@
  * The child holds one secret and signs with it. During a rotation the
  * parent accepts the new and the previous secrets and answers with the one
  * the request was signed with, so the child can move to the new secret
- * (a restart with the new config) at any time after its parent has.
+ * (`useSecret`, when its secret file changes) at any time after its parent
+ * has. A request is signed and its answer checked with the same secret.
  *
  * Errors form a small catalogue a caller's retry logic can read through
  * `retriable`: LinkTransportError (no answer), LinkAuthError (an answer
@@ -90,6 +91,8 @@ type Parsed = z.output<typeof LinkClientOptionsSchema>;
 
 export class LinkClient {
   private readonly options: Parsed;
+  /** What requests are signed with from now on (a rotation replaces it). */
+  private secret: string;
   private readonly base: string;
   private readonly agent: Agent | undefined;
 
@@ -98,6 +101,7 @@ export class LinkClient {
     const parsed = LinkClientOptionsSchema.safeParse(options);
     if (!parsed.success) throw new Error(`invalid link client options: ${describeIssues(parsed.error).join('; ')}`);
     this.options = parsed.data;
+    this.secret = parsed.data.secret;
     this.base = parsed.data.parentUrl.replace(/\/+$/, '');
     const tls = parsed.data.tls;
     // One agent per client: its pool is bound to this link's certificate, and close() can drop it.
@@ -115,7 +119,8 @@ export class LinkClient {
     // Sign the target as it will go on the wire (URL percent-encodes it), which is what the parent sees.
     const target = url.pathname + url.search;
     const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-    const signed = signRequest({ linkId: this.options.linkId, secret: this.options.secret, method, path: target, body: bytes });
+    const secret = this.secret;
+    const signed = signRequest({ linkId: this.options.linkId, secret, method, path: target, body: bytes });
     const headers: Record<string, string> = { ...signed, accept: 'application/json' };
     if (bytes) headers['content-type'] = 'application/json';
     const exchange: Exchange = { url, method: method.toUpperCase(), headers, body: bytes, signal: AbortSignal.timeout(this.options.timeoutMs) };
@@ -126,7 +131,13 @@ export class LinkClient {
     } catch (err) {
       throw this.transportError(exchange, err);
     }
-    return this.accept(exchange, signed['x-iisa-nonce'], answer);
+    return this.accept(exchange, secret, signed['x-iisa-nonce'], answer);
+  }
+
+  /** Sign requests with `secret` from now on (a rotation); throws, keeping the old one, if it is too short. */
+  useSecret(secret: string): void {
+    if (secret.length < MIN_SECRET_LENGTH) throw new Error(`secret must have at least ${MIN_SECRET_LENGTH} characters`);
+    this.secret = secret;
   }
 
   /** Drop pooled TLS connections; the client must not be used afterwards. Idempotent. */
@@ -134,9 +145,9 @@ export class LinkClient {
     this.agent?.destroy();
   }
 
-  private accept(exchange: Exchange, requestNonce: string, answer: RawAnswer): unknown {
+  private accept(exchange: Exchange, secret: string, requestNonce: string, answer: RawAnswer): unknown {
     const where = `${exchange.method} ${exchange.url.pathname}`;
-    const verdict = verifyResponse({ secret: this.options.secret, status: answer.status, requestNonce, body: answer.body, signature: answer.signature });
+    const verdict = verifyResponse({ secret, status: answer.status, requestNonce, body: answer.body, signature: answer.signature });
     if (!verdict.ok) {
       const claimed = answer.body.length ? answer.body.subarray(0, 300).toString('utf8') : undefined;
       throw new LinkAuthError(
