@@ -31,7 +31,7 @@ import type { Source, SourceContext } from '../collector/sources/types.js';
 import { ConsoleServer } from '../console/server.js';
 import { Accounts } from '../console/accounts/accounts.js';
 import { LiveSessionWatch } from '../console/accounts/live-session-watch.js';
-import { LinkSecrets } from '../console/federation/link-secrets.js';
+import { FederationSecrets } from '../console/federation/link-secrets.js';
 import { LiveHub } from '../console/live/hub.js';
 import { LiveRelay } from '../console/live/live-relay.js';
 import type { LiveChange } from '../console/live/visibility.js';
@@ -157,7 +157,7 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     if (bus) stack.add('bus', () => bus.close());
 
     let coordination: Coordination | undefined;
-    let linkSecrets: LinkSecrets | undefined;
+    let linkSecrets: FederationSecrets | undefined;
     let alerts: AlertBook | undefined;
     // Live views: the console's hub hears every change made in this process (alerts, posture, advisories, tasks),
     // and, on Kafka, those made in the node's other processes (console/live/live-relay.ts).
@@ -166,9 +166,11 @@ export async function startRoles(config: NodeConfig, roles: readonly Role[], opt
     if (relay) stack.add('live relay', () => relay.close());
     const publish = relay ? (change: LiveChange) => relay.publish(change) : hub ? (change: LiveChange) => hub.publish(change) : undefined;
     if (store && gradingPolicy) {
-      linkSecrets = new LinkSecrets(config.federation);
+      // The console process checks the children's requests and runs the link agent: it follows the secret files.
+      linkSecrets = has('console') ? new FederationSecrets(config.federation, { parent: true }) : undefined;
       coordination = new Coordination({
-        store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log, linkSecrets,
+        store, registry, nodeId: config.node.id, tier: config.node.tier, servedOrgs, log,
+        ...(linkSecrets ? { linkSecrets } : {}),
         ...(config.federation ? { federation: config.federation } : {}),
         runAgent: has('console'),
         ...(publish ? { publish } : {}),

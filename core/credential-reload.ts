@@ -22,6 +22,12 @@ export interface CredentialFile {
    * the log line (counts, never secrets).
    */
   readonly apply: (text: string) => Record<string, unknown>;
+  /**
+   * What the file being gone means (a previous link secret: none), answering
+   * fields for the log; without it a missing file is refused like an
+   * unreadable one and what is in force stays.
+   */
+  readonly missing?: () => Record<string, unknown>;
 }
 
 export interface CredentialReloadOptions {
@@ -104,6 +110,10 @@ export class CredentialReloader {
       } catch (err) {
         error = reloadFailureReason(err);
       }
+    } else if (credential.missing && (content.error as NodeJS.ErrnoException).code === 'ENOENT') {
+      const fields = credential.missing();
+      this.options.log.info('credentials reloaded', { what, file, ...fields });
+      return { what, file, ok: true };
     } else {
       error = `cannot read: ${content.error.message}`;
     }

@@ -14,7 +14,7 @@ import type { OrgRegistry } from '../../core/orgs.js';
 import type { Store } from '../../core/store/store.js';
 import { readFileSync } from 'node:fs';
 import type { FederationSection } from '../federation/config.js';
-import { LinkSecrets } from '../federation/link-secrets.js';
+import { FederationSecrets } from '../federation/link-secrets.js';
 import { DocumentNonceStore } from '../federation/document-nonce-store.js';
 import { Feeds } from '../federation/feeds.js';
 import { LinkAgent } from '../federation/link-agent.js';
@@ -42,7 +42,7 @@ export interface CoordinationOptions {
   /** Where live changes go (the console's live hub), when this process serves live views. */
   readonly publish?: NodeContext['publish'];
   /** The federation's link secrets, when the caller follows their files (cli/node.ts); read from `federation` otherwise. */
-  readonly linkSecrets?: LinkSecrets;
+  readonly linkSecrets?: FederationSecrets;
 }
 
 interface ChildLink {
@@ -67,7 +67,7 @@ export class Coordination {
   constructor(options: CoordinationOptions) {
     const { store, registry, federation, log } = options;
     const now = options.now ?? (() => new Date());
-    const secrets = options.linkSecrets ?? new LinkSecrets(federation);
+    const secrets = options.linkSecrets ?? new FederationSecrets(federation, { parent: options.runAgent });
     this.children = new Map((federation?.children ?? []).map((c) => {
       const unknown = c.orgs.filter((id) => !registry.get(id));
       if (unknown.length) throw new Error(`federation.children ${c.linkId}: orgs missing from the registry: ${unknown.join(', ')}`);

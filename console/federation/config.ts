@@ -74,7 +74,6 @@ export const FederationSectionSchema = z.strictObject({
 });
 export type FederationSection = z.output<typeof FederationSectionSchema>;
 
-
 /** The secret a source names; throws naming the source when it cannot be read or is too short. */
 export function readSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): string {
   let secret: string | undefined;

@@ -11,15 +11,15 @@
  *      it from its next request);
  *   3. parent: empty the `previousSecrets` file (the old secret is refused).
  *
- * An empty `previousSecrets` file is no secret: that is how the old one is
- * dropped. A file that does not hold a usable secret (too short, unreadable)
+ * An empty or missing `previousSecrets` file is no secret: that is how the
+ * old one is dropped. A file that does not hold a usable secret (too short, unreadable)
  * leaves the secret in force as it was, and the reload is logged naming the
  * file, never the secret.
  */
+import { ConfigError } from '../../core/config.js';
 import type { CredentialFile } from '../../core/credential-reload.js';
-import { readCredentialFile } from '../../core/credential-reload.js';
 import { MIN_SECRET_LENGTH } from '../../core/federation/link-auth.js';
-import type { FileRead } from '../../core/watched-file.js';
+import { readWatchedFile, type FileRead } from '../../core/watched-file.js';
 import { readSecret, type FederationSection, type SecretSource } from './config.js';
 
 /** One secret of a link, as its source gave it last. */
@@ -39,42 +39,54 @@ function secretFromText(text: string, mayBeEmpty: boolean): string | undefined {
   return secret;
 }
 
-export class LinkSecrets {
+export class FederationSecrets {
   private readonly parentSlot: SecretSlot | undefined;
   /** Per child link: the current secret first, then the previous ones. */
   private readonly childSlots = new Map<string, SecretSlot[]>();
   private readonly parentListeners: ((secret: string) => void)[] = [];
   private readonly files: { credential: CredentialFile; read: FileRead }[] = [];
 
-  /** Read every secret of `federation`; throws naming the source of one that cannot be used. */
-  constructor(federation: FederationSection | undefined, env: NodeJS.ProcessEnv = process.env) {
-    const slot = (source: SecretSource, mayBeEmpty: boolean, what: string, apply: () => void): SecretSlot => {
+  /**
+   * Read the secrets of `federation` this process uses: the child links'
+   * always (a parent's processes check requests), the parent link's only
+   * with `parent` (the process that runs the link agent). Throws naming the
+   * source of one that cannot be used.
+   */
+  constructor(federation: FederationSection | undefined, options: { readonly parent: boolean }, env: NodeJS.ProcessEnv = process.env) {
+    const slot = (source: SecretSource, mayBeEmpty: boolean, what: string, inForce: (value: string | undefined) => void): SecretSlot => {
       if (!('file' in source)) return { value: readSecret(source, env), source, mayBeEmpty };
-      const { text, read } = readCredentialFile(source.file);
+      const read = readWatchedFile(source.file);
       let value: string | undefined;
-      try {
-        value = secretFromText(text, mayBeEmpty);
-      } catch (error) {
-        throw new Error(`link secret from file ${source.file}: ${(error as Error).message}`);
+      if (read.content.ok) {
+        try {
+          value = secretFromText(read.content.text, mayBeEmpty);
+        } catch (error) {
+          throw new Error(`link secret from file ${source.file}: ${(error as Error).message}`);
+        }
+      } else if (!(mayBeEmpty && (read.content.error as NodeJS.ErrnoException).code === 'ENOENT')) {
+        throw new ConfigError(source.file, [`cannot read: ${read.content.error.message}`]);
       }
       const made: SecretSlot = { value, source, mayBeEmpty };
+      const use = (next: string | undefined): Record<string, unknown> => {
+        // Whoever uses it takes it first: a refusal there leaves the old one in force everywhere.
+        inForce(next);
+        made.value = next;
+        return { secret: next === undefined ? 'none' : 'set' };
+      };
       this.files.push({
         read,
         credential: {
           what, file: source.file,
-          apply: (next) => {
-            made.value = secretFromText(next, mayBeEmpty);
-            apply();
-            return { secret: made.value === undefined ? 'none' : 'set' };
-          },
+          apply: (next) => use(secretFromText(next, mayBeEmpty)),
+          ...(mayBeEmpty ? { missing: () => use(undefined) } : {}),
         },
       });
       return made;
     };
     const parent = federation?.parent;
-    if (parent) {
-      this.parentSlot = slot(parent.secret, false, `link secret (parent link ${parent.linkId})`, () => {
-        for (const listener of this.parentListeners) listener(this.parentSecret()!);
+    if (parent && options.parent) {
+      this.parentSlot = slot(parent.secret, false, `link secret (parent link ${parent.linkId})`, (value) => {
+        for (const listener of this.parentListeners) listener(value!);
       });
     }
     for (const child of federation?.children ?? []) {

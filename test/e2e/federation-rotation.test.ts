@@ -8,7 +8,7 @@
  * relative to each node's config file, as an operator would keep them.
  */
 import { expect } from 'chai';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadNodeConfig } from '../../cli/node-config.js';
@@ -191,8 +191,8 @@ describe('rotating a federation link secret without a restart', function () {
     await travelsBothWays(running, await issueAdvisory(national, 'Mid-rotation: child on the new secret'), 'child on the new secret');
   });
 
-  it('refuses the old secret once the parent empties the previous-secret file, and the link goes on', async () => {
-    put(secretFile(national, 'previous.key'), '');
+  it('refuses the old secret once the parent removes the previous-secret file, and the link goes on', async () => {
+    rmSync(secretFile(national, 'previous.key'));
     await waitFor(async () => (await hello(OLD)) === 401, 10_000, 'the old secret refused');
     await travelsBothWays(running, await issueAdvisory(national, 'After the rotation'), 'after');
   });
