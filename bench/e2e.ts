@@ -371,37 +371,42 @@ function report(r: RunResult, params: Params, rules: BenchRules, built: Built, p
 }
 
 /**
- * The store alone against the target's budget: at the target a core has
- * 1e6 / TARGET_EPS µs an event. With the profile, also what the rest of the
- * node's main thread cost an event, which a design meeting the target would
- * have to fit on the other core.
+ * The store alone against the target's CPU budget: at the target the two
+ * cores together have 2e6 / TARGET_EPS µs of CPU an event. With the profile,
+ * also what the rest of the node's main thread cost an event, so the sum
+ * bounds the rate on these cores however the work were spread over them.
  */
 function storeCeilingReport(c: StoreCeiling, profile?: { run: RunResult; summary: ProfileSummary }): string[] {
-  const budgetUs = 1e6 / TARGET_EPS;
+  const coreBudgetUs = 1e6 / TARGET_EPS;
+  const machineBudgetUs = 2 * coreBudgetUs;
   const us = (rowsPerSecond: number): string => (1e6 / rowsPerSecond).toFixed(1);
-  let rest = '';
+  const lines = [
+    `The store alone (bench/store-ceiling.ts): SQLite on one thread storing ${fmt(c.rows)} simulator events from a fresh file, WAL and synchronous=full, 1,000 a transaction; short next to the run above, so upper bounds. Thread time includes waiting for fsync; CPU is the process's user and system time.`,
+    '',
+    '| SQLite alone, one thread | events/s | thread µs an event | CPU µs an event |',
+    '|---|---:|---:|---:|',
+    `| iisa's schema (\`SqliteStore.appendEvents\`: hot columns; the unique event id; indexes on org and time, time, source IP, destination IP; FTS5 of message and original line) | ${fmt(c.schemaRowsPerSecond)} | ${us(c.schemaRowsPerSecond)} | ${c.schemaCpuUs.toFixed(1)} |`,
+    `| the unique event id only (the dedupe key exactly-once storage needs; the issue's "batched SQLite inserts" ceiling) | ${fmt(c.keyOnlyRowsPerSecond)} | ${us(c.keyOnlyRowsPerSecond)} | ${c.keyOnlyCpuUs.toFixed(1)} |`,
+    '',
+  ];
+  let text = `At ${fmt(TARGET_EPS)} events/s each core has ${coreBudgetUs.toFixed(0)} µs an event and the two together ${machineBudgetUs.toFixed(0)} µs of CPU. ` +
+    `iisa's schema takes ${us(c.schemaRowsPerSecond)} µs of one thread an event (${c.schemaCpuUs.toFixed(1)} µs of it CPU): ` +
+    (c.schemaRowsPerSecond < TARGET_EPS ? `on its own the store runs at ${(c.schemaRowsPerSecond / TARGET_EPS).toFixed(2)}× the target. ` : 'within a core\'s budget. ');
   if (profile) {
     const { run, summary } = profile;
     const busy = summary.layers.filter((l) => l.layer !== 'idle').reduce((n, l) => n + l.share, 0) || 1;
     const store = summary.layers.find((l) => l.layer === STORE_LAYER)?.share ?? 0;
     const restUs = (run.nodeCpuShare * (1 - store / busy) / run.eventsPerSecond) * 1e6;
-    rest = ` Everything else the node's main thread did in the profiled run (HTTP, parsing, validation, detection, alerts, garbage collection; under the profiler, which slows it somewhat) cost ${restUs.toFixed(1)} µs an event: that would have to fit the other core's ${budgetUs.toFixed(0)} µs.`;
+    const withIndexes = c.schemaCpuUs + restUs;
+    const keyOnly = c.keyOnlyCpuUs + restUs;
+    text += `Everything else the node's main thread did in the profiled run (HTTP, parsing, validation, detection, alerts, garbage collection; under the profiler, which slows it somewhat) cost ${restUs.toFixed(1)} µs of CPU an event. ` +
+      `With iisa's indexes that is ${withIndexes.toFixed(0)} µs of CPU an event: spread perfectly over both cores it would still hold the node to about ${fmt(2e6 / withIndexes)} events/s, ${withIndexes > machineBudgetUs ? 'below the target: on these two cores the target is out of reach with the indexes the console\'s event search, hunts and IP pivots use' : 'within the target'}. ` +
+      `With the unique id only it would be ${keyOnly.toFixed(0)} µs (${fmt(2e6 / keyOnly)} events/s at best): ${keyOnly > machineBudgetUs ? 'over the budget too' : 'within the budget, for a store no search could use'}.`;
+  } else {
+    text += `The unique id only takes ${us(c.keyOnlyRowsPerSecond)} µs (${c.keyOnlyCpuUs.toFixed(1)} µs CPU); the difference is the indexes the console's event search, hunts and IP pivots use.`;
   }
-  return [
-    `The store alone (bench/store-ceiling.ts): SQLite on one thread storing ${fmt(c.rows)} simulator events from a fresh file, WAL and synchronous=full, 1,000 a transaction; short next to the run above, so upper bounds.`,
-    '',
-    '| SQLite alone, one thread | events/s | µs an event |',
-    '|---|---:|---:|',
-    `| iisa's schema (\`SqliteStore.appendEvents\`: hot columns; the unique event id; indexes on org and time, time, source IP, destination IP; FTS5 of message and original line) | ${fmt(c.schemaRowsPerSecond)} | ${us(c.schemaRowsPerSecond)} |`,
-    `| the unique event id only (the dedupe key exactly-once storage needs; the issue's "batched SQLite inserts" ceiling) | ${fmt(c.keyOnlyRowsPerSecond)} | ${us(c.keyOnlyRowsPerSecond)} |`,
-    '',
-    `At ${fmt(TARGET_EPS)} events/s a core has ${budgetUs.toFixed(0)} µs an event. iisa's schema alone takes ${us(c.schemaRowsPerSecond)} µs on its core, ` +
-      (c.schemaRowsPerSecond < TARGET_EPS
-        ? `${(c.schemaRowsPerSecond / TARGET_EPS).toFixed(2)}× the target before anything is parsed or detected: with this schema the store by itself keeps the end-to-end figure below the target. `
-        : 'within the budget. ') +
-      `The key-only table takes ${us(c.keyOnlyRowsPerSecond)} µs, ${c.keyOnlyRowsPerSecond >= TARGET_EPS ? 'within the budget' : 'over the budget too'}; the difference is the indexes searches by org, time, IP and text use (the console's event search, hunts, IP pivots).${rest} ` +
-      'Meeting the target would take keeping those indexes off the ingest path and moving everything else off the store\'s core.',
-  ];
+  lines.push(text);
+  return lines;
 }
 
 /** One sentence on what limits the throughput, from the profile and the node's CPU. */

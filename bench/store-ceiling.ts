@@ -28,8 +28,21 @@ export interface StoreCeiling {
   readonly rows: number;
   /** Events a second through iisa's SqliteStore. */
   readonly schemaRowsPerSecond: number;
+  /** CPU (user + system) per event through iisa's SqliteStore, µs: what another thread could not use. */
+  readonly schemaCpuUs: number;
   /** Events a second into a table with only the unique event id. */
   readonly keyOnlyRowsPerSecond: number;
+  readonly keyOnlyCpuUs: number;
+}
+
+/** Wall-clock rate and CPU µs per row of `work` storing `rows` rows. */
+async function timed(rows: number, work: () => Promise<void> | void): Promise<{ rowsPerSecond: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { rowsPerSecond: rows / seconds, cpuUs: (used.user + used.system) / rows };
 }
 
 /** Batches of `events` with fresh ids and the current time, `rows` events in all. */
@@ -45,18 +58,18 @@ function* batches(events: readonly EcsEvent[], rows: number): Generator<EcsEvent
   }
 }
 
-async function throughSchema(dir: string, events: readonly EcsEvent[], rows: number): Promise<number> {
+async function throughSchema(dir: string, events: readonly EcsEvent[], rows: number): Promise<{ rowsPerSecond: number; cpuUs: number }> {
   const store = SqliteStore.open({ path: join(dir, 'schema.db'), synchronous: 'full' });
   try {
-    const started = performance.now();
-    for (const batch of batches(events, rows)) await store.appendEvents(batch);
-    return rows / ((performance.now() - started) / 1000);
+    return await timed(rows, async () => {
+      for (const batch of batches(events, rows)) await store.appendEvents(batch);
+    });
   } finally {
     await store.close();
   }
 }
 
-function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): number {
+async function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): Promise<{ rowsPerSecond: number; cpuUs: number }> {
   const db = new Database(join(dir, 'key-only.db'));
   try {
     db.pragma('journal_mode = WAL');
@@ -66,9 +79,9 @@ function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): number
     const write = db.transaction((batch: readonly EcsEvent[]) => {
       for (const event of batch) insert.run(event.event!.id, JSON.stringify(event));
     });
-    const started = performance.now();
-    for (const batch of batches(events, rows)) write.immediate(batch);
-    return rows / ((performance.now() - started) / 1000);
+    return await timed(rows, () => {
+      for (const batch of batches(events, rows)) write.immediate(batch);
+    });
   } finally {
     db.close();
   }
@@ -77,9 +90,9 @@ function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): number
 export async function measureStoreCeiling(events: readonly EcsEvent[], rows: number): Promise<StoreCeiling> {
   const dir = mkdtempSync(join(tmpdir(), 'iisa-bench-store-'));
   try {
-    const schemaRowsPerSecond = await throughSchema(dir, events, rows);
-    const keyOnlyRowsPerSecond = keyOnly(dir, events, rows);
-    return { rows, schemaRowsPerSecond, keyOnlyRowsPerSecond };
+    const schema = await throughSchema(dir, events, rows);
+    const key = await keyOnly(dir, events, rows);
+    return { rows, schemaRowsPerSecond: schema.rowsPerSecond, schemaCpuUs: schema.cpuUs, keyOnlyRowsPerSecond: key.rowsPerSecond, keyOnlyCpuUs: key.cpuUs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
