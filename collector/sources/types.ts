@@ -70,9 +70,9 @@ export interface DeadLetterInput {
   /**
    * The record's stable id, when it has one (a file offset, a forwarded
    * record's id): the dead letter's id is made from it, so a record refused
-   * again after a resend or a re-read is kept once, as its event would be.
-   * (On Elasticsearch once per daily index: dead letters go by receive time,
-   * so a re-read on another day is a second copy.)
+   * again after a resend or a re-read is kept once, as its event would be,
+   * on Elasticsearch too although letters go to the daily index of their
+   * receive time (the store looks for the id in every day's index first).
    */
   stableId?: string;
 }

@@ -146,7 +146,28 @@ export class ElasticsearchStore implements Store {
   }
 
   async appendDeadLetters(letters: readonly DeadLetter[], options: AppendOptions = {}): Promise<void> {
-    return this.run(async () => this.writeRecords('dead-letters', letters.map((letter, index) => deadLetterDocument(letter, index)), (l) => l.receivedAt, options));
+    return this.run(async () => {
+      const documents = letters.map((letter, index) => deadLetterDocument(letter, index));
+      await this.writeRecords('dead-letters', await this.notStoredYet(documents), (l) => l.receivedAt, options);
+    });
+  }
+
+  /**
+   * The letters no day's index holds yet. A letter of a record with a stable
+   * id has a stable id of its own (collector/pipeline.ts), but letters go to
+   * the daily index of their receive time: a record read again on a later
+   * day (a file re-read after a crash) would meet `create` in another index,
+   * which cannot see the first copy. One ids query over every day's index
+   * per batch (dead letters are few) keeps it to one copy, as SQLite does.
+   */
+  private async notStoredYet<T extends { readonly id: string }>(letters: readonly T[]): Promise<T[]> {
+    if (letters.length === 0) return [];
+    const ids = [...new Set(letters.map((letter) => letter.id))];
+    const found = await this.client.search({
+      index: this.names.pattern('dead-letters'), ...TOLERANT, size: ids.length, _source: false, track_total_hits: false, query: { ids: { values: ids } },
+    });
+    const stored = new Set(found.hits.hits.map((hit) => hit._id));
+    return letters.filter((letter) => !stored.has(letter.id));
   }
 
   async appendRuleHits(hits: readonly RuleHit[], options: AppendOptions = {}): Promise<void> {

@@ -482,6 +482,13 @@ export function storeConformance(name: string, open: OpenStore): void {
         expect([...found].sort((x, y) => x.id.localeCompare(y.id))).to.deep.equal([full, bare]);
       });
 
+      it('keeps one copy of a letter appended again on a later day (its record read again after a crash)', async () => {
+        const first = letter({ id: 'dl-again', orgId: 'org-a', code: 'bad-field', receivedAt: at(1000) });
+        await store.appendDeadLetters([first]);
+        await store.appendDeadLetters([{ ...first, receivedAt: at(1000 + 36 * 3_600_000) }]);
+        expect(await store.searchDeadLetters({})).to.deep.equal([first]);
+      });
+
       it('accepts an empty batch', async () => {
         await store.appendDeadLetters([]);
         expect(await store.searchDeadLetters({})).to.deep.equal([]);
