@@ -52,13 +52,16 @@ const OWNING_LAYERS: readonly [RegExp, string][] = [
   [/^console\//, 'console (live hub, jobs, coordination)'],
 ];
 
+/** The layer of the events' and rule hits' own writes (bench/e2e weighs it against the store alone). */
+export const STORE_LAYER = 'store (events and rule hits: inserts, commits)';
+
 /** Otherwise the layer of the innermost iisa frame that has one (first match wins per frame). */
 const LAYERS: readonly [RegExp, string][] = [
   [/^collector\/(sources\/http|framing\/)/, 'HTTP ingest source (body, NDJSON split)'],
   [/^collector\/parsers\//, 'parse (ECS parser: JSON.parse)'],
   [/^collector\/(record-reader|pipeline)/, 'stamp + validate (event schema)'],
   [/^core\/bus\//, 'in-process bus'],
-  [/^core\/store\//, 'store (events and rule hits: inserts, commits)'],
+  [/^core\/store\//, STORE_LAYER],
   [/^detector\//, 'detection (Sigma matcher, correlation)'],
 ];
 

@@ -44,14 +44,14 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { OrgRegistry } from '../core/orgs.js';
 import { defaultRegistryPath } from '../seeds/simulator/simulate.js';
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
+import { STORE_LAYER, summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { apiGrants, pressureMicros, type IngestGrant } from './console-node.js';
 import type { Built, Progress } from './e2e-load.js';
 import { startE2eNode } from './e2e-node.js';
 import { benchRules, type BenchRules } from './e2e-rules.js';
 import { ms } from './latency.js';
 import { simulatorEvents } from './sample-events.js';
-import { measureStoreCeiling, type StoreCeiling } from './store-ceiling.js';
+import { measureStoreCeiling, type StoreCeiling, type Throughput } from './store-ceiling.js';
 import { machine, writeSection } from './report.js';
 import { DEFAULT_RESULTS_FILE, writeResults } from './results.js';
 
@@ -61,8 +61,6 @@ const TARGET_EPS = 50_000;
 const TARGET_SECONDS = 300;
 const RULES = 100;
 const INTERVAL_S = 10;
-/** The profile layer of the events' own writes (./cpu-profile.ts). */
-const STORE_LAYER = 'store (events and rule hits: inserts, commits)';
 /** The HTTP source's largest body (its default is 1 MiB; batches of a few thousand ECS lines are larger). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Memory counts as flat when the second half's highest RSS is within this share of the first half's. */
@@ -380,30 +378,32 @@ function storeCeilingReport(c: StoreCeiling, profile?: { run: RunResult; summary
   const coreBudgetUs = 1e6 / TARGET_EPS;
   const machineBudgetUs = 2 * coreBudgetUs;
   const us = (rowsPerSecond: number): string => (1e6 / rowsPerSecond).toFixed(1);
+  const row = (t: Throughput): string => `${fmt(t.rowsPerSecond)} | ${us(t.rowsPerSecond)} | ${t.cpuUs.toFixed(1)}`;
+  const { schema, keyOnly } = c;
   const lines = [
     `The store alone (bench/store-ceiling.ts): SQLite on one thread storing ${fmt(c.rows)} simulator events from a fresh file, WAL and synchronous=full, 1,000 a transaction; short next to the run above, so upper bounds. Thread time includes waiting for fsync; CPU is the process's user and system time.`,
     '',
     '| SQLite alone, one thread | events/s | thread µs an event | CPU µs an event |',
     '|---|---:|---:|---:|',
-    `| iisa's schema (\`SqliteStore.appendEvents\`: hot columns; the unique event id; indexes on org and time, time, source IP, destination IP; FTS5 of message and original line) | ${fmt(c.schemaRowsPerSecond)} | ${us(c.schemaRowsPerSecond)} | ${c.schemaCpuUs.toFixed(1)} |`,
-    `| the unique event id only (the dedupe key exactly-once storage needs; the issue's "batched SQLite inserts" ceiling) | ${fmt(c.keyOnlyRowsPerSecond)} | ${us(c.keyOnlyRowsPerSecond)} | ${c.keyOnlyCpuUs.toFixed(1)} |`,
+    `| iisa's schema (\`SqliteStore.appendEvents\`: hot columns; the unique event id; indexes on org and time, time, source IP, destination IP; FTS5 of message and original line) | ${row(c.schema)} |`,
+    `| the unique event id only (the dedupe key exactly-once storage needs; the issue's "batched SQLite inserts" ceiling) | ${row(c.keyOnly)} |`,
     '',
   ];
   let text = `At ${fmt(TARGET_EPS)} events/s each core has ${coreBudgetUs.toFixed(0)} µs an event and the two together ${machineBudgetUs.toFixed(0)} µs of CPU. ` +
-    `iisa's schema takes ${us(c.schemaRowsPerSecond)} µs of one thread an event (${c.schemaCpuUs.toFixed(1)} µs of it CPU): ` +
-    (c.schemaRowsPerSecond < TARGET_EPS ? `on its own the store runs at ${(c.schemaRowsPerSecond / TARGET_EPS).toFixed(2)}× the target. ` : 'within a core\'s budget. ');
+    `iisa's schema takes ${us(schema.rowsPerSecond)} µs of one thread an event and ${schema.cpuUs.toFixed(1)} µs of CPU: ` +
+    (schema.rowsPerSecond < TARGET_EPS ? `on its own the store runs at ${(schema.rowsPerSecond / TARGET_EPS).toFixed(2)}× the target. ` : 'within a core\'s budget. ');
   if (profile) {
     const { run, summary } = profile;
     const busy = summary.layers.filter((l) => l.layer !== 'idle').reduce((n, l) => n + l.share, 0) || 1;
     const store = summary.layers.find((l) => l.layer === STORE_LAYER)?.share ?? 0;
     const restUs = (run.nodeCpuShare * (1 - store / busy) / run.eventsPerSecond) * 1e6;
-    const withIndexes = c.schemaCpuUs + restUs;
-    const keyOnly = c.keyOnlyCpuUs + restUs;
+    const withIndexes = schema.cpuUs + restUs;
+    const withKeyOnly = keyOnly.cpuUs + restUs;
     text += `Everything else the node's main thread did in the profiled run (HTTP, parsing, validation, detection, alerts, garbage collection; under the profiler, which slows it somewhat) cost ${restUs.toFixed(1)} µs of CPU an event. ` +
       `With iisa's indexes that is ${withIndexes.toFixed(0)} µs of CPU an event: spread perfectly over both cores it would still hold the node to about ${fmt(2e6 / withIndexes)} events/s, ${withIndexes > machineBudgetUs ? 'below the target: on these two cores the target is out of reach with the indexes the console\'s event search, hunts and IP pivots use' : 'within the target'}. ` +
-      `With the unique id only it would be ${keyOnly.toFixed(0)} µs (${fmt(2e6 / keyOnly)} events/s at best): ${keyOnly > machineBudgetUs ? 'over the budget too' : 'within the budget, for a store no search could use'}.`;
+      `With the unique id only it would be ${withKeyOnly.toFixed(0)} µs (${fmt(2e6 / withKeyOnly)} events/s at best): ${withKeyOnly > machineBudgetUs ? 'over the budget too' : 'within the budget, for a store no search could use'}.`;
   } else {
-    text += `The unique id only takes ${us(c.keyOnlyRowsPerSecond)} µs (${c.keyOnlyCpuUs.toFixed(1)} µs CPU); the difference is the indexes the console's event search, hunts and IP pivots use.`;
+    text += `The unique id only takes ${us(keyOnly.rowsPerSecond)} µs (${keyOnly.cpuUs.toFixed(1)} µs CPU); the difference is the indexes the console's event search, hunts and IP pivots use.`;
   }
   lines.push(text);
   return lines;
@@ -483,7 +483,7 @@ async function main(): Promise<void> {
     let ceiling: StoreCeiling | undefined;
     if (storeRows > 0) {
       ceiling = await measureStoreCeiling(simulatorEvents(params.events, registry), storeRows);
-      process.stdout.write(`store alone: ${fmt(ceiling.schemaRowsPerSecond)} events/s with iisa's schema, ${fmt(ceiling.keyOnlyRowsPerSecond)} with the dedupe key only\n`);
+      process.stdout.write(`store alone: ${fmt(ceiling.schema.rowsPerSecond)} events/s with iisa's schema, ${fmt(ceiling.keyOnly.rowsPerSecond)} with the dedupe key only\n`);
     }
 
     writeSection(values.out!, HEADING, report(r, params, rules, built, profile, ceiling));

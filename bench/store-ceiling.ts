@@ -24,19 +24,24 @@ import { SqliteStore } from '../core/store/sqlite/sqlite-store.js';
 
 const BATCH = 1000;
 
+/** How fast one way of storing went. */
+export interface Throughput {
+  /** Events a second, wall clock. */
+  readonly rowsPerSecond: number;
+  /** CPU (user + system) per event, µs: what another thread could not use. */
+  readonly cpuUs: number;
+}
+
 export interface StoreCeiling {
   readonly rows: number;
-  /** Events a second through iisa's SqliteStore. */
-  readonly schemaRowsPerSecond: number;
-  /** CPU (user + system) per event through iisa's SqliteStore, µs: what another thread could not use. */
-  readonly schemaCpuUs: number;
-  /** Events a second into a table with only the unique event id. */
-  readonly keyOnlyRowsPerSecond: number;
-  readonly keyOnlyCpuUs: number;
+  /** Through iisa's SqliteStore. */
+  readonly schema: Throughput;
+  /** Into a table with only the unique event id. */
+  readonly keyOnly: Throughput;
 }
 
 /** Wall-clock rate and CPU µs per row of `work` storing `rows` rows. */
-async function timed(rows: number, work: () => Promise<void> | void): Promise<{ rowsPerSecond: number; cpuUs: number }> {
+async function timed(rows: number, work: () => Promise<void> | void): Promise<Throughput> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   await work();
@@ -58,7 +63,7 @@ function* batches(events: readonly EcsEvent[], rows: number): Generator<EcsEvent
   }
 }
 
-async function throughSchema(dir: string, events: readonly EcsEvent[], rows: number): Promise<{ rowsPerSecond: number; cpuUs: number }> {
+async function throughSchema(dir: string, events: readonly EcsEvent[], rows: number): Promise<Throughput> {
   const store = SqliteStore.open({ path: join(dir, 'schema.db'), synchronous: 'full' });
   try {
     return await timed(rows, async () => {
@@ -69,7 +74,7 @@ async function throughSchema(dir: string, events: readonly EcsEvent[], rows: num
   }
 }
 
-async function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): Promise<{ rowsPerSecond: number; cpuUs: number }> {
+async function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): Promise<Throughput> {
   const db = new Database(join(dir, 'key-only.db'));
   try {
     db.pragma('journal_mode = WAL');
@@ -90,9 +95,7 @@ async function keyOnly(dir: string, events: readonly EcsEvent[], rows: number): 
 export async function measureStoreCeiling(events: readonly EcsEvent[], rows: number): Promise<StoreCeiling> {
   const dir = mkdtempSync(join(tmpdir(), 'iisa-bench-store-'));
   try {
-    const schema = await throughSchema(dir, events, rows);
-    const key = await keyOnly(dir, events, rows);
-    return { rows, schemaRowsPerSecond: schema.rowsPerSecond, schemaCpuUs: schema.cpuUs, keyOnlyRowsPerSecond: key.rowsPerSecond, keyOnlyCpuUs: key.cpuUs };
+    return { rows, schema: await throughSchema(dir, events, rows), keyOnly: await keyOnly(dir, events, rows) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -120,7 +120,7 @@ export class Coordination {
     });
     this.router = this.children.size > 0 ? federationRouter({
       nodeId: options.nodeId, tier: options.tier, nonces: this.nonces, receiver, feeds: this.feeds, security: this.security, log,
-      secretOf: (linkId) => (this.children.has(linkId) ? secrets.childSecrets(linkId) : undefined),
+      secretOf: (linkId) => secrets.childSecrets(linkId),
     }) : undefined;
   }
 

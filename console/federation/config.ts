@@ -21,7 +21,6 @@
  *     listen: { host: '::', port: 8443 }
  *     tls: { certFile: ../pki/parent.pem, keyFile: ../pki/parent.key, caFile: ../pki/link-ca.pem }
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ListenSchema } from '../../collector/sources/listen.js';
 import { MIN_SECRET_LENGTH, isLinkId } from '../../core/federation/link-auth.js';
@@ -74,24 +73,13 @@ export const FederationSectionSchema = z.strictObject({
 });
 export type FederationSection = z.output<typeof FederationSectionSchema>;
 
-/** The secret a source names; throws naming the source when it cannot be read or is too short. */
-export function readSecret(source: SecretSource, env: NodeJS.ProcessEnv = process.env): string {
-  let secret: string | undefined;
-  let where: string;
-  if ('value' in source) {
-    secret = source.value;
-    where = 'the config';
-  } else if ('env' in source) {
-    secret = env[source.env];
-    where = `environment variable ${source.env}`;
-  } else {
-    where = `file ${source.file}`;
-    try {
-      secret = readFileSync(source.file, 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new Error(`link secret from ${where}: ${(err as Error).message}`);
-    }
-  }
+/**
+ * The secret a source in the config or the environment names; throws naming
+ * the source when it is missing or too short. Secrets in files are read by
+ * ./link-secrets.ts, which reads them again when they change.
+ */
+export function readSecret(source: Exclude<SecretSource, { file: string }>, env: NodeJS.ProcessEnv = process.env): string {
+  const [secret, where] = 'value' in source ? [source.value, 'the config'] : [env[source.env], `environment variable ${source.env}`];
   if (!secret || secret.length < MIN_SECRET_LENGTH) throw new Error(`link secret from ${where}: needs at least ${MIN_SECRET_LENGTH} characters`);
   return secret;
 }

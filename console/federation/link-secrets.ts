@@ -12,9 +12,9 @@
  *   3. parent: empty the `previousSecrets` file (the old secret is refused).
  *
  * An empty or missing `previousSecrets` file is no secret: that is how the
- * old one is dropped. A file that does not hold a usable secret (too short, unreadable)
- * leaves the secret in force as it was, and the reload is logged naming the
- * file, never the secret.
+ * old one is dropped. A file that does not hold a usable secret (too short,
+ * unreadable) leaves the secret in force as it was, and the reload is logged
+ * naming the file, never the secret.
  */
 import { ConfigError } from '../../core/config.js';
 import type { CredentialFile } from '../../core/credential-reload.js';
@@ -24,11 +24,8 @@ import { readSecret, type FederationSection, type SecretSource } from './config.
 
 /** One secret of a link, as its source gave it last. */
 interface SecretSlot {
-  /** undefined: an emptied previous secret, which is no secret. */
+  /** undefined: an emptied or removed previous secret, which is no secret. */
   value: string | undefined;
-  readonly source: SecretSource;
-  /** Only a previous secret may be empty. */
-  readonly mayBeEmpty: boolean;
 }
 
 /** A file's text as a secret; throws (naming no secret) when it is not one. */
@@ -54,7 +51,7 @@ export class FederationSecrets {
    */
   constructor(federation: FederationSection | undefined, options: { readonly parent: boolean }, env: NodeJS.ProcessEnv = process.env) {
     const slot = (source: SecretSource, mayBeEmpty: boolean, what: string, inForce: (value: string | undefined) => void): SecretSlot => {
-      if (!('file' in source)) return { value: readSecret(source, env), source, mayBeEmpty };
+      if (!('file' in source)) return { value: readSecret(source, env) };
       const read = readWatchedFile(source.file);
       let value: string | undefined;
       if (read.content.ok) {
@@ -66,7 +63,7 @@ export class FederationSecrets {
       } else if (!(mayBeEmpty && (read.content.error as NodeJS.ErrnoException).code === 'ENOENT')) {
         throw new ConfigError(source.file, [`cannot read: ${read.content.error.message}`]);
       }
-      const made: SecretSlot = { value, source, mayBeEmpty };
+      const made: SecretSlot = { value };
       const use = (next: string | undefined): Record<string, unknown> => {
         // Whoever uses it takes it first: a refusal there leaves the old one in force everywhere.
         inForce(next);

@@ -116,6 +116,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+const closedBeforeJoin = (): Error => new Error('the subscription was closed before its consumer joined the group');
+
 const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
 
 /** Why a batch stopped before its end. */
@@ -212,6 +214,12 @@ export class KafkaSubscription<T> implements Subscription {
     return consumer;
   }
 
+  /** The pause before try `attempt` (1, 2, ...): doubling from retryDelayMs up to maxRetryDelayMs. */
+  private backoffMs(attempt: number): number {
+    const { retryDelayMs, maxRetryDelayMs } = this.deps.config;
+    return Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 1, 30));
+  }
+
   /** Where a group with no commits of its own starts. */
   private startsAt(): 'earliest' | 'latest' {
     return this.spec.startAt ?? this.deps.config.startFrom;
@@ -228,13 +236,13 @@ export class KafkaSubscription<T> implements Subscription {
           if (!payload.restart) reject(payload.error);
         }),
         consumer.on(consumer.events.DISCONNECT, () => {
-          if (this.closing) reject(new Error('the subscription was closed before its consumer joined the group'));
+          if (this.closing) reject(closedBeforeJoin());
         }),
       ];
     });
     joined.catch(() => undefined); // awaited below, after run() returns
     const stopIfClosing = (): void => {
-      if (this.closing) throw new Error('the subscription was closed before its consumer joined the group');
+      if (this.closing) throw closedBeforeJoin();
     };
     try {
       await consumer.connect();
@@ -260,12 +268,10 @@ export class KafkaSubscription<T> implements Subscription {
    */
   private async replaceConsumer(cause: Error): Promise<void> {
     const { topic, group } = this.spec;
-    const { retryDelayMs, maxRetryDelayMs } = this.deps.config;
     this.deps.logger.error('Kafka consumer stopped on an error kafkajs does not restart from; starting a new one', { topic, group, error: cause });
     for (let attempt = 1; !this.closing; attempt++) {
-      const delayMs = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 1, 30));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
+        const timer = setTimeout(resolve, this.backoffMs(attempt));
         this.wakeReplacement = () => {
           clearTimeout(timer);
           resolve();
@@ -462,8 +468,7 @@ export class KafkaSubscription<T> implements Subscription {
     if (this.closing || !payload.isRunning()) return;
     const attempt = (this.failures.get(partition) ?? 0) + 1;
     this.failures.set(partition, attempt);
-    const { retryDelayMs, maxRetryDelayMs } = this.deps.config;
-    const delayMs = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(attempt - 1, 30));
+    const delayMs = this.backoffMs(attempt);
     this.deps.logger.warn('Kafka batch failed; it will be delivered again', {
       topic, group: this.spec.group, partition, size, attempt, delayMs, error,
     });
